@@ -1,0 +1,5 @@
+"""Entry point for `python -m nixgen`."""
+
+from nixgen.cli import main
+
+main()
