@@ -1,0 +1,67 @@
+"""Command-line interface: parse options, call one library function, map errors to exit codes."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from nixgen import __version__
+from nixgen.errors import NixgenError
+from nixgen.project import load_project
+from nixgen.show import show_json, show_text
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def project_options(func: F) -> F:
+    """Options shared by every command that reads a project."""
+    func = click.argument(
+        "path", required=False, default=".",
+        type=click.Path(file_okay=False, path_type=Path),
+    )(func)
+    func = click.option(
+        "--env", "mix_env", default="prod", show_default=True,
+        help="Mix environment the release is built for (Mix.env() in mix.exs).",
+    )(func)
+    return func
+
+
+def reports_errors(func: F) -> F:
+    """Turn nixgen's errors into a message on stderr and exit code 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NixgenError as error:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            click.echo(f"nixgen: {error}", err=True)
+            sys.exit(error.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nixgen")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+def main(debug: bool) -> None:
+    """Generate a Nix flake for an Elixir project with Rust NIFs (Rustler)."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="nixgen: %(message)s")
+
+
+@main.command()
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="Print the model as stable JSON.")
+@reports_errors
+def show(path: Path, mix_env: str, as_json: bool) -> None:
+    """Print what nixgen reads from the project at PATH (default: .)."""
+    project = load_project(path, env=mix_env)
+    click.echo(show_json(project) if as_json else show_text(project), nl=False)

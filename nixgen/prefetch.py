@@ -1,0 +1,163 @@
+"""Prefetch git sources: the NAR hash nixpkgs' `fetchgit` expects, reusing hashes already known."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple, Protocol
+
+from nixgen.errors import InputError, ToolError
+from nixgen.gateway import Runner, which
+from nixgen.nar import any_to_sri, nar_hash
+
+log = logging.getLogger(__name__)
+
+
+class Prefetcher(Protocol):
+    """Something that turns a git source into the SRI hash for `fetchgit`."""
+
+    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
+        """SRI sha256 of the checkout of `url` at `rev` without `.git`."""
+        ...
+
+
+class GitKey(NamedTuple):
+    """What a `fetchgit` hash depends on."""
+
+    url: str
+    rev: str
+    submodules: bool = False
+
+
+class KnownHashes(Mapping[GitKey, str]):
+    """Hashes already known (e.g. read back from a previously generated file); immutable."""
+
+    __slots__ = ("_hashes",)
+
+    def __init__(self, hashes: Mapping[tuple[str, str, bool], str] | None = None):
+        """Raises ValueError for a value that is not a sha256 hash (SRI, hex or Nix base32)."""
+        items = {GitKey(*key): any_to_sri("sha256", value) for key, value in (hashes or {}).items()}
+        self._hashes: Mapping[GitKey, str] = MappingProxyType(items)
+
+    def __getitem__(self, key: GitKey) -> str:
+        return self._hashes[key]
+
+    def __iter__(self) -> Iterator[GitKey]:
+        return iter(self._hashes)
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __repr__(self) -> str:
+        return f"KnownHashes({dict(self._hashes)!r})"
+
+
+class CachedPrefetcher:
+    """A `Prefetcher` that asks `inner` only for sources neither known nor already fetched."""
+
+    def __init__(self, inner: Prefetcher, known: KnownHashes | None = None):
+        self._inner = inner
+        self._hashes: dict[GitKey, str] = dict(known or {})
+
+    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
+        key = GitKey(url, rev, submodules)
+        if key not in self._hashes:
+            self._hashes[key] = self._inner.prefetch_git(url, rev, submodules=submodules)
+        return self._hashes[key]
+
+
+class GitPrefetcher:
+    """Computes `fetchgit` hashes with `nix-prefetch-git` when present, else with git + Python."""
+
+    def __init__(self, runner: Runner, *, use_nix_prefetch_git: bool | None = None):
+        """`use_nix_prefetch_git=None` uses it when it is on PATH."""
+        self._runner = runner
+        if use_nix_prefetch_git is None:
+            use_nix_prefetch_git = which("nix-prefetch-git")
+        self._use_nix_prefetch_git = use_nix_prefetch_git
+
+    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
+        _check_arguments(url, rev)
+        try:
+            if self._use_nix_prefetch_git:
+                return self._with_nix_prefetch_git(url, rev, submodules)
+            return self._with_git(url, rev, submodules)
+        except ToolError as error:
+            raise ToolError(
+                f"cannot prefetch {url} at {rev}: {error.message}",
+                hint=error.hint or "check that the URL is reachable and the revision exists",
+            ) from error
+
+    def _with_nix_prefetch_git(self, url: str, rev: str, submodules: bool) -> str:
+        args = ["nix-prefetch-git", "--url", url, "--rev", rev, "--quiet"]
+        if submodules:
+            args.append("--fetch-submodules")
+        return _hash_from_json(self._runner.run(args))
+
+    def _with_git(self, url: str, rev: str, submodules: bool) -> str:
+        with tempfile.TemporaryDirectory(prefix="nixgen-git-") as tmp:
+            checkout = Path(tmp)
+            self._checkout(url, rev, checkout, submodules)
+            remove_dot_git(checkout)
+            return nar_hash(checkout)
+
+    def _checkout(self, url: str, rev: str, checkout: Path, submodules: bool) -> None:
+        # The steps of nixpkgs' nix-prefetch-git. A remote named origin lets
+        # relative submodule URLs resolve against `url`, as they do there.
+        def git(*args: str) -> None:
+            # A user's core.autocrlf would change file contents; fetchgit's sandbox has none.
+            self._runner.run(["git", "-c", "core.autocrlf=false", *args], cwd=checkout)
+
+        git("init", "--quiet")
+        git("remote", "add", "origin", url)
+        try:
+            git("fetch", "--quiet", "--depth", "1", "origin", rev)
+            target = "FETCH_HEAD"
+        except ToolError as error:
+            # Some servers refuse to serve a commit by its hash: fetch every branch and tag.
+            log.debug("shallow fetch of %s at %s failed, fetching all refs: %s", url, rev, error)
+            git("fetch", "--quiet", "--tags", "origin")
+            target = rev
+        git("checkout", "--quiet", "--detach", target)
+        if submodules:
+            git("submodule", "update", "--init", "--recursive", "--quiet")
+
+
+def remove_dot_git(root: Path) -> None:
+    """Delete every `.git` below `root`, like nix-prefetch-git: submodules have one too."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            if name == ".git":
+                path = os.path.join(dirpath, name)
+                if os.path.islink(path):
+                    os.unlink(path)
+                else:
+                    shutil.rmtree(path)
+        dirnames[:] = [name for name in dirnames if name != ".git"]
+        if ".git" in filenames:
+            os.unlink(os.path.join(dirpath, ".git"))
+
+
+def _hash_from_json(output: str) -> str:
+    # Newer nix-prefetch-git prints "hash" (SRI); older ones only "sha256" (Nix base32).
+    try:
+        data = json.loads(output)
+        value = data.get("hash") or data["sha256"]
+        return any_to_sri("sha256", value)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ToolError(
+            f"nix-prefetch-git printed no usable hash ({error}): {output[:200]!r}"
+        ) from error
+
+
+def _check_arguments(url: str, rev: str) -> None:
+    # Both end up as git arguments: a leading "-" would be read as an option.
+    for what, value in (("URL", url), ("revision", rev)):
+        if not value or value.startswith("-"):
+            raise InputError(f"invalid git {what} {value!r}")

@@ -1,0 +1,16 @@
+"""The library entry point: read and resolve a project directory into the model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from nixgen.model import Project
+from nixgen.readers.project import read_inputs
+from nixgen.resolve import resolve
+
+
+def load_project(root: Path, env: str = "prod",
+                 system_env: Mapping[str, str] | None = None) -> Project:
+    """`system_env` answers `System.get_env/1,2` in project code; by default every variable is unset."""
+    return resolve(read_inputs(root.resolve(), env, system_env), env)

@@ -1,0 +1,146 @@
+"""mix.lock → MixLock: hex and git entries, read as data, never executed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nixgen.errors import InputError
+from nixgen.model import GitLockEntry, HexLockEntry, LockDep, LockEntry, MixLock
+from nixgen.readers.elixir import (
+    Atom,
+    ETuple,
+    Evaluator,
+    Node,
+    Source,
+    Term,
+    atom_or_str,
+    keyword_get,
+    keyword_pairs,
+    parse_file,
+    parse_text,
+)
+
+_HINT = "regenerate the lock with `mix deps.get`; nixgen never drops a lock entry it does not understand"
+
+
+def read_mix_lock(root: Path, path: Path) -> MixLock:
+    return lock_from_source(parse_file(root, path))
+
+
+def read_mix_lock_text(path: str, text: str) -> MixLock:
+    return lock_from_source(parse_text(path, text))
+
+
+def lock_from_source(source: Source) -> MixLock:
+    top = [c for c in source.tree.root_node.named_children if c.type != "comment"]
+    if not top:
+        return MixLock(source.path, ())
+    if len(top) != 1 or top[0].type != "map":
+        raise InputError("mix.lock is not a single map `%{...}`", source.pos(top[0]), _HINT)
+    entries: dict[str, LockEntry] = {}
+    content = next((c for c in top[0].named_children if c.type == "map_content"), None)
+    for key_node, value_node in _entries(source, content):
+        entry = _entry(source, key_node, value_node)
+        if entry.name in entries:
+            raise InputError(f"duplicate lock entry {entry.name!r}", source.pos(key_node), _HINT)
+        entries[entry.name] = entry
+    return MixLock(source.path, tuple(entries[k] for k in sorted(entries)))
+
+
+def _entries(source: Source, content: Node | None) -> list[tuple[Node, Node]]:
+    found: list[tuple[Node, Node]] = []
+    for child in content.named_children if content is not None else []:
+        if child.type == "keywords":
+            found.extend((_field(p, "key"), _field(p, "value"))
+                         for p in child.named_children if p.type == "pair")
+        elif child.type == "binary_operator":
+            found.append((_field(child, "left"), _field(child, "right")))
+        elif child.type != "comment":
+            raise InputError("unexpected item in mix.lock", source.pos(child), _HINT)
+    return found
+
+
+def _field(node: Node, name: str) -> Node:
+    value = node.child_by_field_name(name)
+    assert value is not None, name
+    return value
+
+
+def _entry(source: Source, key_node: Node, value_node: Node) -> LockEntry:
+    ev = Evaluator(source)
+    key_text = source.text(key_node).rstrip().removesuffix(":")
+    key = ev.eval(key_node) if key_node.type == "string" else key_text.strip('"')
+    value = ev.eval(value_node)
+    if not isinstance(key, str) or not key:
+        raise InputError("lock entry key is not a string", source.pos(key_node), _HINT)
+    if isinstance(value, ETuple) and value.items and value.items[0] == Atom("hex"):
+        return _hex(source, key, value, value_node)
+    if isinstance(value, ETuple) and value.items and value.items[0] == Atom("git"):
+        return _git(source, key, value, value_node)
+    raise InputError(f"lock entry {key!r} has an unknown shape (expected {{:hex, ...}} or {{:git, ...}})",
+                     source.pos(value_node), _HINT)
+
+
+def _shape_error(source: Source, key: str, node: Node, what: str) -> InputError:
+    return InputError(f"lock entry {key!r}: {what}", source.pos(node), _HINT)
+
+
+def _hex(source: Source, key: str, value: ETuple, node: Node) -> HexLockEntry:
+    items = value.items
+    if len(items) not in (7, 8):
+        raise _shape_error(source, key, node, f":hex tuple has {len(items)} elements, expected 7 or 8")
+    _, package, version, inner, managers, deps, repo, *outer = items
+    strings = (atom_or_str(package), version, inner, repo, *outer)
+    if not all(isinstance(s, str) for s in strings) or not isinstance(managers, list):
+        raise _shape_error(source, key, node, ":hex tuple has a field of the wrong type")
+    manager_names = tuple(m.name for m in managers if isinstance(m, Atom))
+    if len(manager_names) != len(managers):
+        raise _shape_error(source, key, node, "build managers must be atoms")
+    return HexLockEntry(
+        name=key, package=str(atom_or_str(package)), version=str(version), inner_checksum=str(inner),
+        managers=manager_names, deps=_lock_deps(source, key, deps, node), repo=str(repo),
+        outer_checksum=str(outer[0]) if outer else None, where=source.pos(node),
+    )
+
+
+def _lock_deps(source: Source, key: str, deps: Term, node: Node) -> tuple[LockDep, ...]:
+    if not isinstance(deps, list):
+        raise _shape_error(source, key, node, "dependency list is not a list")
+    result = []
+    for dep in deps:
+        if not (isinstance(dep, ETuple) and len(dep.items) == 3 and isinstance(dep.items[0], Atom)):
+            raise _shape_error(source, key, node, "dependency is not {:name, requirement, options}")
+        name, requirement, options = dep.items
+        assert isinstance(name, Atom)
+        pairs = keyword_pairs(options)
+        if pairs is None or not (requirement is None or isinstance(requirement, str)):
+            raise _shape_error(source, key, node, f"dependency {name.name!r} is malformed")
+        result.append(LockDep(
+            name=name.name, requirement=requirement,
+            package=atom_or_str(keyword_get(pairs, "hex")) or name.name,
+            repo=str(keyword_get(pairs, "repo", "hexpm")),
+            optional=keyword_get(pairs, "optional", False) is True,
+        ))
+    return tuple(result)
+
+
+def _git(source: Source, key: str, value: ETuple, node: Node) -> GitLockEntry:
+    if len(value.items) != 4:
+        raise _shape_error(source, key, node, f":git tuple has {len(value.items)} elements, expected 4")
+    _, url, rev, options = value.items
+    pairs = keyword_pairs(options)
+    if not isinstance(url, str) or not isinstance(rev, str) or pairs is None:
+        raise _shape_error(source, key, node, ":git tuple is not {:git, url, rev, options}")
+
+    def opt(name: str) -> str | None:
+        found = keyword_get(pairs, name)
+        return found if isinstance(found, str) else None
+
+    depth = keyword_get(pairs, "depth")
+    return GitLockEntry(
+        name=key, url=url, rev=rev, branch=opt("branch"), tag=opt("tag"), ref=opt("ref"),
+        sparse=opt("sparse"), subdir=opt("subdir"),
+        submodules=keyword_get(pairs, "submodules", False) is True,
+        depth=depth if isinstance(depth, int) and not isinstance(depth, bool) else None,
+        where=source.pos(node),
+    )

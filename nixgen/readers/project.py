@@ -1,0 +1,123 @@
+"""Read every input file of a project (as found by discover) into model values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from nixgen.discover import SKIP_DIRS, Layout, discover
+from nixgen.model import (
+    CargoConfig,
+    CargoLock,
+    CargoPackage,
+    CargoWorkspace,
+    Dynamic,
+    MixLock,
+    MixProject,
+    RustlerModule,
+    Toolchain,
+    ToolVersions,
+)
+from nixgen.readers.cargo import read_cargo_config, read_cargo_lock, read_cargo_tree, read_toolchain
+from nixgen.readers.elixir import parse_file
+from nixgen.readers.mix_exs import child_path, read_mix_exs
+from nixgen.readers.mix_lock import read_mix_lock
+from nixgen.readers.rustler import rustler_modules
+from nixgen.readers.text import rel
+from nixgen.readers.versions import read_mise, read_tool_versions
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything read from disk, before resolution."""
+
+    mix_projects: tuple[MixProject, ...]
+    locks: tuple[MixLock, ...]
+    cargo_packages: tuple[CargoPackage, ...]
+    workspaces: tuple[CargoWorkspace, ...]
+    cargo_locks: tuple[CargoLock, ...]
+    cargo_configs: tuple[CargoConfig, ...]
+    toolchains: tuple[Toolchain, ...]
+    tool_versions: ToolVersions | None
+
+
+@dataclass(frozen=True)
+class _Context:
+    root: Path
+    env: str
+    system_env: Mapping[str, str]
+
+
+def read_inputs(root: Path, env: str = "prod",
+                system_env: Mapping[str, str] | None = None) -> Inputs:
+    layout = discover(root)
+    ctx = _Context(root, env, dict(system_env or {}))
+    mix_projects = tuple(_mix_project(ctx, d) for d in layout.mix_roots)
+    packages, workspaces = read_cargo_tree(root, list(layout.cargo_manifests))
+    return Inputs(
+        mix_projects=mix_projects,
+        locks=_locks(root, mix_projects),
+        cargo_packages=packages,
+        workspaces=workspaces,
+        cargo_locks=tuple(read_cargo_lock(root, p) for p in layout.cargo_locks),
+        cargo_configs=tuple(read_cargo_config(root, p) for p in layout.cargo_configs),
+        toolchains=tuple(read_toolchain(root, p) for p in layout.toolchains),
+        tool_versions=_tool_versions(root, layout),
+    )
+
+
+def _mix_project(ctx: _Context, directory: Path) -> MixProject:
+    exs = read_mix_exs(parse_file(ctx.root, directory / "mix.exs"), ctx.env, ctx.system_env)
+    here = rel(ctx.root, directory)
+    config = child_path(here, exs.config_path) if isinstance(exs.config_path, str) else None
+    config_dir = config.rsplit("/", 1)[0] if config and "/" in config else None
+    return MixProject(
+        dir=here,
+        app=exs.app,
+        version=exs.version,
+        elixir=exs.elixir,
+        deps=exs.deps,
+        releases=exs.releases,
+        apps_path=exs.apps_path,
+        aliases=exs.aliases,
+        lockfile=child_path(here, exs.lockfile) if isinstance(exs.lockfile, str) else exs.lockfile,
+        config_dir=config_dir if config_dir and (ctx.root / config_dir).is_dir() else None,
+        rustler_modules=_rustler_modules(ctx, directory),
+        children=_children(ctx, directory, exs.apps_path, exs.apps),
+    )
+
+
+def _rustler_modules(ctx: _Context, directory: Path) -> tuple[RustlerModule, ...]:
+    found: list[RustlerModule] = []
+    for path in sorted((directory / "lib").glob("**/*.ex")):
+        if SKIP_DIRS.isdisjoint(path.relative_to(directory).parts) and path.is_file():
+            found.extend(rustler_modules(parse_file(ctx.root, path), ctx.env, ctx.system_env))
+    return tuple(found)
+
+
+def _children(ctx: _Context, directory: Path, apps_path: str | Dynamic | None,
+              apps: tuple[str, ...] | Dynamic | None) -> tuple[MixProject, ...]:
+    if not isinstance(apps_path, str):
+        return ()
+    apps_dir = directory / apps_path
+    candidates = sorted(p.parent for p in apps_dir.glob("*/mix.exs")) if apps_dir.is_dir() else []
+    if isinstance(apps, tuple):
+        candidates = [c for c in candidates if c.name in apps]
+    return tuple(_mix_project(ctx, c) for c in candidates)
+
+
+def _locks(root: Path, projects: tuple[MixProject, ...]) -> tuple[MixLock, ...]:
+    paths = sorted({p.lockfile for top in projects for p in top.walk()
+                    if isinstance(p.lockfile, str) and not p.lockfile.startswith("../")
+                    and (root / p.lockfile).is_file()})
+    return tuple(read_mix_lock(root, root / p) for p in paths)
+
+
+def _tool_versions(root: Path, layout: Layout) -> ToolVersions | None:
+    for path in layout.version_files:
+        versions = read_tool_versions(root, path) if path.name == ".tool-versions" else read_mise(
+            root, path)
+        if versions.erlang or versions.elixir:
+            return versions
+    return None

@@ -1,0 +1,178 @@
+"""Inputs → Project: map each Rustler module to its crate, lock, artifact and load path."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from nixgen.model import (
+    CargoLock,
+    CargoPackage,
+    Dynamic,
+    HexLockEntry,
+    LoadFrom,
+    MixLock,
+    MixProject,
+    Nif,
+    NotNif,
+    Project,
+    RustlerModule,
+)
+from nixgen.readers.project import Inputs
+
+# Rustler's default load path dropped the "lib" prefix in 0.37 (DESIGN.md, fact 6).
+UNPREFIXED_LOAD_PATH_SINCE = (0, 37)
+
+
+def resolve(inputs: Inputs, env: str = "prod") -> Project:
+    nifs = tuple(
+        _nif(inputs, project, module)
+        for top in inputs.mix_projects
+        for project in top.walk()
+        for module in project.rustler_modules
+    )
+    return Project(
+        env=env,
+        mix_projects=inputs.mix_projects,
+        locks=inputs.locks,
+        cargo_packages=inputs.cargo_packages,
+        workspaces=inputs.workspaces,
+        cargo_locks=inputs.cargo_locks,
+        cargo_configs=inputs.cargo_configs,
+        toolchains=inputs.toolchains,
+        tool_versions=inputs.tool_versions,
+        nifs=nifs,
+        not_nifs=_not_nifs(inputs, nifs),
+    )
+
+
+@dataclass
+class _Draft:
+    """Accumulates a Nif while the chain module → crate → package → lock is followed."""
+
+    problems: list[str]
+
+    def need(self, value: str | Dynamic | None, what: str) -> str | None:
+        if isinstance(value, Dynamic):
+            self.problems.append(f"{what} is dynamic: `{value.source}` ({value.reason}) at {value.where}")
+            return None
+        return value
+
+
+def _nif(inputs: Inputs, project: MixProject, module: RustlerModule) -> Nif:
+    draft = _Draft([])
+    if module.options is not None:
+        draft.problems.append(
+            f"options are not a literal keyword list: `{module.options.source}`; "
+            "nixgen cannot tell which crate this module loads — write the options literally "
+            "or describe the crate in nixgen.toml")
+    otp_app = draft.need(module.otp_app, "otp_app")
+    if module.options is None and module.otp_app is None:
+        draft.problems.append("no otp_app: option (Rustler requires it)")
+    crate = draft.need(module.crate, "crate") if module.crate is not None else otp_app
+    package = _package(inputs, project, module, crate, draft)
+    cargo_lock = _cargo_lock(inputs, package, draft)
+    rustler_version = _rustler_version(inputs, project, cargo_lock)
+    load_app, load_path = _load_from(module, otp_app, crate, rustler_version, draft)
+    return Nif(
+        module=module.module, where=module.where, kind=module.kind, mix_dir=project.dir,
+        otp_app=otp_app, crate=crate,
+        package=package.manifest if package else None,
+        workspace_root=package.workspace_root if package else None,
+        cargo_lock=cargo_lock.path if cargo_lock else None,
+        lib_name=package.lib_name if package else None,
+        artifact=f"lib{package.lib_name}.so" if package else None,
+        load_app=load_app, load_path=load_path,
+        rustler_version=_format(rustler_version),
+        problems=tuple(draft.problems),
+    )
+
+
+def _package(inputs: Inputs, project: MixProject, module: RustlerModule, crate: str | None,
+             draft: _Draft) -> CargoPackage | None:
+    if crate is None:
+        return None
+    path = draft.need(module.path, "path") if module.path is not None else f"native/{crate}"
+    if path is None:
+        return None
+    crate_dir = posixpath.normpath(posixpath.join(project.dir, path))
+    package = next((p for p in inputs.cargo_packages if p.dir == crate_dir), None)
+    if package is None:
+        draft.problems.append(
+            f"no Cargo.toml with a [package] in {crate_dir}/ (crate {crate!r}); "
+            "set `path:` in the `use Rustler` options to the crate's directory")
+    elif not package.is_dynamic_library:
+        draft.problems.append(
+            f"crate {package.name} ({package.manifest}) is not a cdylib/dylib; "
+            'add `crate-type = ["cdylib"]` to its [lib] section')
+    return package
+
+
+def _cargo_lock(inputs: Inputs, package: CargoPackage | None, draft: _Draft) -> CargoLock | None:
+    if package is None:
+        return None
+    path = posixpath.normpath(posixpath.join(package.workspace_root, "Cargo.lock"))
+    lock = next((lock for lock in inputs.cargo_locks if lock.path == path), None)
+    if lock is None:
+        draft.problems.append(
+            f"no Cargo.lock in {package.workspace_root}/ for crate {package.name}; run "
+            f"`cargo generate-lockfile` in {package.workspace_root} and commit the file")
+    return lock
+
+
+Version = tuple[int, ...]
+
+
+def parse_version(text: str) -> Version | None:
+    match = re.match(r"^\D*(\d+)\.(\d+)(?:\.(\d+))?", text)
+    return tuple(int(g) for g in match.groups() if g is not None) if match else None
+
+
+def _format(version: Version | None) -> str | None:
+    return ".".join(map(str, version)) if version else None
+
+
+def _rustler_version(inputs: Inputs, project: MixProject, cargo_lock: CargoLock | None
+                     ) -> Version | None:
+    """The Elixir-side rustler: from mix.lock, else a rustler Mix project read alongside,
+    else the rustler crate in Cargo.lock (the two are released in step)."""
+    lock = next((lk for lk in inputs.locks if lk.path == project.lockfile), None)
+    entry = lock.get("rustler") if isinstance(lock, MixLock) else None
+    if isinstance(entry, HexLockEntry):
+        return parse_version(entry.version)
+    for other in (p for top in inputs.mix_projects for p in top.walk()):
+        if other.app == "rustler" and isinstance(other.version, str):
+            return parse_version(other.version)
+    crates = cargo_lock.find("rustler") if cargo_lock else ()
+    return parse_version(crates[0].version) if crates else None
+
+
+def _load_from(module: RustlerModule, otp_app: str | None, crate: str | None,
+               version: Version | None, draft: _Draft) -> tuple[str | None, str | None]:
+    if isinstance(module.load_from, Dynamic):
+        draft.need(module.load_from, "load_from")
+        return None, None
+    if isinstance(module.load_from, LoadFrom):
+        return (draft.need(module.load_from.app, "load_from app"),
+                draft.need(module.load_from.path, "load_from path"))
+    if crate is None:
+        return otp_app, None
+    if version is None:
+        draft.problems.append(
+            "rustler's version is unknown (not in mix.lock or Cargo.lock), so its default "
+            "load path is too; set `load_from:` explicitly")
+        return otp_app, None
+    prefix = "" if version >= UNPREFIXED_LOAD_PATH_SINCE else "lib"
+    return otp_app, f"priv/native/{prefix}{crate}"
+
+
+def _not_nifs(inputs: Inputs, nifs: tuple[Nif, ...]) -> tuple[NotNif, ...]:
+    used = {n.package for n in nifs}
+    return tuple(
+        NotNif(p.manifest, p.name,
+               "cdylib/dylib crate that no `use Rustler` module loads"
+               + (" (it depends on rustler)" if p.rustler else ""))
+        for p in inputs.cargo_packages
+        if p.is_dynamic_library and p.manifest not in used
+    )

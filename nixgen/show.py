@@ -1,0 +1,131 @@
+"""Project → text for `nixgen show`: a stable JSON document or a human-readable summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from nixgen.errors import Position
+from nixgen.model import Dynamic, MixDep, MixProject, Nif, Project
+
+JSON_FORMAT = 1
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses become objects tagged with their kind, Dynamic values say so, positions are
+    `path:line:col` strings; everything else is plain JSON."""
+    if isinstance(value, Position):
+        return str(value)
+    if isinstance(value, Dynamic):
+        return {"dynamic": value.source, "at": str(value.where), "reason": value.reason}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"kind": _snake(type(value).__name__), **fields}
+    if isinstance(value, tuple | list):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def show_json(project: Project) -> str:
+    document = {"format": JSON_FORMAT, "project": to_jsonable(project)}
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def show_text(project: Project) -> str:
+    return "\n".join(_text(project)) + "\n"
+
+
+def _text(project: Project) -> Iterator[str]:
+    yield f"Mix env: {project.env}"
+    for mix in project.all_mix_projects():
+        yield from _mix_project(project, mix)
+    yield ""
+    yield f"NIFs ({len(project.nifs)}):" if project.nifs else "NIFs: none (no `use Rustler` found)"
+    for nif in project.nifs:
+        yield from _nif(nif)
+    for other in project.not_nifs:
+        yield f"  not a NIF: {other.name} ({other.manifest}): {other.reason}"
+    yield from _cargo(project)
+    dynamic = list(_dynamic_values(project))
+    if dynamic:
+        yield ""
+        yield "Dynamic values (computed by project code, not read; set them in nixgen.toml if needed):"
+        yield from (f"  {d.where}: `{d.source}` ({d.reason})" for d in dynamic)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, Dynamic):
+        return f"<dynamic `{value.source}`>"
+    return "-" if value is None else str(value)
+
+
+def _mix_project(project: Project, mix: MixProject) -> Iterator[str]:
+    yield ""
+    kind = "umbrella" if mix.is_umbrella else "app"
+    yield f"Mix {kind} {_fmt(mix.app)} {_fmt(mix.version)} in {mix.dir}/ (elixir {_fmt(mix.elixir)})"
+    lock = next((lk for lk in project.locks if lk.path == mix.lockfile), None)
+    if lock is not None:
+        yield f"  lock {lock.path}: {lock.hex_count} hex, {lock.git_count} git"
+    else:
+        yield f"  lock {_fmt(mix.lockfile)}: not present"
+    if isinstance(mix.deps, Dynamic):
+        yield f"  deps: dynamic `{mix.deps.source}`"
+    else:
+        yield f"  deps: {_dep_summary(mix.deps)}"
+    if mix.releases:
+        yield f"  releases: {_fmt(mix.releases) if isinstance(mix.releases, Dynamic) else ', '.join(mix.releases)}"
+
+
+def _dep_summary(deps: tuple[MixDep, ...]) -> str:
+    counts: dict[str, int] = {}
+    for dep in deps:
+        key = type(dep).__name__.removesuffix("Dep").lower()
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none"
+
+
+def _nif(nif: Nif) -> Iterator[str]:
+    use = "use Rustler" if nif.kind == "rustler" else "use RustlerPrecompiled"
+    yield f"  {nif.module} ({nif.where}, {use})"
+    if nif.package:
+        yield (f"    crate {nif.crate} -> {nif.package} (workspace {nif.workspace_root}/, "
+               f"lock {_fmt(nif.cargo_lock)})")
+    if nif.artifact or nif.load_path:
+        yield (f"    artifact {_fmt(nif.artifact)} -> {_fmt(nif.load_path)}.so in app "
+               f"{_fmt(nif.load_app)} (rustler {_fmt(nif.rustler_version)})")
+    for problem in nif.problems:
+        yield f"    ! {problem}"
+
+
+def _cargo(project: Project) -> Iterator[str]:
+    if not project.cargo_packages:
+        return
+    yield ""
+    yield "Cargo:"
+    for package in project.cargo_packages:
+        types = ",".join(package.crate_types)
+        yield f"  {package.name} {_fmt(package.version)} [{types}] {package.manifest}"
+    for lock in project.cargo_locks:
+        sys_crates = sorted({c.name for c in lock.packages if c.is_sys})
+        extra = f"; -sys: {', '.join(sys_crates)}" if sys_crates else ""
+        yield f"  lock {lock.path} v{lock.version}: {len(lock.packages)} packages{extra}"
+    for toolchain in project.toolchains:
+        yield f"  toolchain {toolchain.path}: {_fmt(toolchain.channel)}"
+
+
+def _dynamic_values(value: Any) -> Iterator[Dynamic]:
+    if isinstance(value, Dynamic):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _dynamic_values(getattr(value, f.name))
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _dynamic_values(item)
