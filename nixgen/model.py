@@ -201,6 +201,7 @@ class MixProject:
     config_dir: str | None
     rustler_modules: tuple[RustlerModule, ...]
     children: tuple[MixProject, ...] = ()
+    project_extra: Dynamic | None = None  # non-literal part merged into project/0 (may override)
 
     @property
     def is_umbrella(self) -> bool:

@@ -169,10 +169,12 @@ def _load_from(module: RustlerModule, otp_app: str | None, crate: str | None,
 
 def _not_nifs(inputs: Inputs, nifs: tuple[Nif, ...]) -> tuple[NotNif, ...]:
     used = {n.package for n in nifs}
+    unknown = [n.module for n in nifs if n.crate is None]
+    caveat = (f"; {', '.join(unknown)} has dynamic options and may load it" if unknown else "")
     return tuple(
         NotNif(p.manifest, p.name,
                "cdylib/dylib crate that no `use Rustler` module loads"
-               + (" (it depends on rustler)" if p.rustler else ""))
+               + (" (it depends on rustler)" if p.rustler else "") + caveat)
         for p in inputs.cargo_packages
         if p.is_dynamic_library and p.manifest not in used
     )

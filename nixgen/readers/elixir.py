@@ -199,7 +199,7 @@ def _collect_modules(source: Source, node: Node, prefix: str, found: list[Module
 
 def _index_body(source: Source, module: Module, body: Node) -> None:
     for stmt in block_body(body):
-        if stmt.type == "unary_operator" and _operator(source, stmt) == "@":
+        if stmt.type == "unary_operator" and operator(source, stmt) == "@":
             operand = stmt.child_by_field_name("operand")
             if operand is not None and operand.type == "call" and call_args(operand):
                 name = call_name(operand)
@@ -207,7 +207,7 @@ def _index_body(source: Source, module: Module, body: Node) -> None:
                     module.attributes.append((name, call_args(operand)[0]))
         elif call_name(stmt) in _DEFS:
             _index_function(source, module, stmt)
-        elif stmt.type == "binary_operator" and _operator(source, stmt) == "=":
+        elif stmt.type == "binary_operator" and operator(source, stmt) == "=":
             left, right = stmt.child_by_field_name("left"), stmt.child_by_field_name("right")
             if left is not None and right is not None and left.type == "identifier":
                 module.variables[source.text(left)] = right
@@ -238,7 +238,7 @@ def _keyword_value(source: Source, keywords: Node, key: str) -> Node | None:
     return None
 
 
-def _operator(source: Source, node: Node) -> str:
+def operator(source: Source, node: Node) -> str:
     op = node.child_by_field_name("operator")
     return source.text(op) if op is not None else ""
 
@@ -386,8 +386,8 @@ def _eval_list(ev: Evaluator, node: Node) -> Term:
             continue
         if child.type == "keywords":
             items.extend(_as_list(_eval_keywords(ev, child)))
-        elif child.type == "binary_operator" and _operator(ev.source, child) == "|":
-            head, tail = (ev.eval(n) for n in _operands(child))
+        elif child.type == "binary_operator" and operator(ev.source, child) == "|":
+            head, tail = (ev.eval(n) for n in operands(child))
             if not isinstance(tail, list):
                 return ev.source.dynamic(node, "improper list tail")
             items.extend([head, *tail])
@@ -400,7 +400,7 @@ def _as_list(term: Term) -> list[Term]:
     return term if isinstance(term, list) else []
 
 
-def _operands(node: Node) -> tuple[Node, Node]:
+def operands(node: Node) -> tuple[Node, Node]:
     left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
     assert left is not None and right is not None
     return left, right
@@ -425,8 +425,8 @@ def _eval_map(ev: Evaluator, node: Node) -> Term:
         if child.type == "keywords":
             pairs.extend((t.items[0], t.items[1]) for t in _as_list(_eval_keywords(ev, child))
                          if isinstance(t, ETuple))
-        elif child.type == "binary_operator" and _operator(ev.source, child) == "=>":
-            left, right = _operands(child)
+        elif child.type == "binary_operator" and operator(ev.source, child) == "=>":
+            left, right = operands(child)
             pairs.append((ev.eval(left), ev.eval(right)))
         elif child.type != "comment":
             return ev.source.dynamic(node, "map update or unsupported entry")
@@ -454,7 +454,7 @@ def _eval_sigil(ev: Evaluator, node: Node) -> Term:
 
 
 def _eval_unary(ev: Evaluator, node: Node) -> Term:
-    op = _operator(ev.source, node)
+    op = operator(ev.source, node)
     operand = node.child_by_field_name("operand")
     assert operand is not None
     if op == "@":
@@ -497,8 +497,8 @@ _COMPARE: dict[str, Callable[[Term, Term], bool]] = {
 
 
 def _eval_binary(ev: Evaluator, node: Node) -> Term:
-    op = _operator(ev.source, node)
-    left_node, right_node = _operands(node)
+    op = operator(ev.source, node)
+    left_node, right_node = operands(node)
     if op in ("and", "or", "&&", "||"):
         return _logic(ev, node, op, left_node, right_node)
     if op == "=" and left_node.type == "identifier":

@@ -33,6 +33,8 @@ from nixgen.readers.elixir import (
     keyword_get,
     keyword_pairs,
     modules,
+    operands,
+    operator,
 )
 
 Pairs = list[tuple[str, Term]]
@@ -52,18 +54,14 @@ class MixExs:
     aliases: tuple[MixAlias, ...] | Dynamic
     lockfile: str | Dynamic
     config_path: str | Dynamic
+    project_extra: Dynamic | None = None  # a non-literal part merged into project/0
 
 
 def read_mix_exs(source: Source, env: str = "prod",
                  system_env: Mapping[str, str] | None = None) -> MixExs:
     module = _project_module(source)
     ev = Evaluator(source, module, env, dict(system_env or {}))
-    project = ev.call_function("project", module.node)
-    pairs = keyword_pairs(project)
-    if pairs is None:
-        where = source.pos(module.functions["project"]) if "project" in module.functions else None
-        raise InputError("project/0 does not return a keyword list nixgen can read", where,
-                         "keep `def project, do: [app: ..., version: ..., deps: deps()]` literal")
+    pairs, extra = _project_pairs(source, module, ev)
     return MixExs(
         app=_name(keyword_get(pairs, "app")),
         version=_str(keyword_get(pairs, "version")),
@@ -76,7 +74,27 @@ def read_mix_exs(source: Source, env: str = "prod",
         lockfile=_str(keyword_get(pairs, "lockfile", "mix.lock")) or "mix.lock",
         config_path=_str(keyword_get(pairs, "config_path", "config/config.exs"))
         or "config/config.exs",
+        project_extra=extra,
     )
+
+
+def _project_pairs(source: Source, module: Module, ev: Evaluator) -> tuple[Pairs, Dynamic | None]:
+    """project/0's keyword list; for `[...] |> Keyword.merge(f())` or `[...] ++ f()` the literal
+    part, with the rest reported as a Dynamic."""
+    pairs = keyword_pairs(ev.call_function("project", module.node))
+    if pairs is not None:
+        return pairs, None
+    body = module.functions.get("project")
+    statements = block_body(body) if body is not None and body.type == "do_block" else [body]
+    last = statements[-1] if statements else None
+    if last is not None and last.type == "binary_operator" and operator(source, last) in ("|>", "++"):
+        left, right = operands(last)
+        base = keyword_pairs(ev.eval(left))
+        if base is not None:
+            return base, source.dynamic(right, "added to project/0 by code nixgen does not run")
+    raise InputError("project/0 does not return a keyword list nixgen can read",
+                     source.pos(body) if body is not None else Position(source.path),
+                     "keep `def project, do: [app: ..., version: ..., deps: deps()]` literal")
 
 
 def _project_module(source: Source) -> Module:

@@ -85,6 +85,7 @@ def _mix_project(ctx: _Context, directory: Path) -> MixProject:
         config_dir=config_dir if config_dir and (ctx.root / config_dir).is_dir() else None,
         rustler_modules=_rustler_modules(ctx, directory),
         children=_children(ctx, directory, exs.apps_path, exs.apps),
+        project_extra=exs.project_extra,
     )
 
 

@@ -1,0 +1,547 @@
+"""Cargo readers: Cargo.toml trees (with workspaces), Cargo.lock, .cargo/config, rust-toolchain."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import unquote
+
+from nixgen.errors import InputError, Position
+from nixgen.model import (
+    CargoConfig,
+    CargoDepSpec,
+    CargoLock,
+    CargoPackage,
+    CargoWorkspace,
+    CrateSource,
+    GitSource,
+    LockedCrate,
+    RegistrySource,
+    Toolchain,
+)
+from nixgen.readers.text import parse_toml, read_text, read_toml, rel
+
+Table = dict[str, object]
+
+_DEP_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_LOCK_KEY = re.compile(r'^(\s*)(name|source)\s*=\s*"(.*)"\s*$')
+
+
+# --------------------------------------------------------------------------- typed access
+
+
+def _fail(what: str, where: Position) -> InputError:
+    return InputError(what, where, hint="fix the file (cargo rejects it as well)")
+
+
+def _table(value: object, key: str, where: Position) -> Table:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(f"`{key}` must be a table", where)
+    return value
+
+
+def _string(value: object, key: str, where: Position) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise _fail(f"`{key}` must be a string", where)
+    return value
+
+
+def _strings(value: object, key: str, where: Position) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(f"`{key}` must be an array of strings", where)
+    return tuple(value)
+
+
+def _join(base: str, path: str) -> str:
+    """`path`, written relative to directory `base`, as a normalised root-relative path."""
+    return posixpath.normpath(posixpath.join(base, path))
+
+
+def _inside(path: str, directory: str) -> bool:
+    if directory == ".":
+        return not _outside(path)
+    return path == directory or path.startswith(directory + "/")
+
+
+def _outside(path: str) -> bool:
+    return path == ".." or path.startswith(("../", "/"))
+
+
+def _ancestors(directory: str) -> Iterator[str]:
+    while directory != "." and not _outside(directory):
+        directory = posixpath.dirname(directory) or "."
+        yield directory
+
+
+# --------------------------------------------------------------------------- Cargo.toml
+
+
+@dataclass(frozen=True)
+class RawWorkspace:
+    """A `[workspace]` table as written."""
+
+    members: tuple[str, ...]
+    exclude: tuple[str, ...]
+    package_version: str | None  # `[workspace.package] version`
+    rustler: CargoDepSpec | None  # `[workspace.dependencies] rustler`, path relative to its dir
+
+
+@dataclass(frozen=True)
+class RawPackage:
+    """A `[package]` with its targets and dependencies, workspace inheritance not yet resolved."""
+
+    name: str
+    version: str | None
+    inherits_version: bool  # `version.workspace = true`
+    lib_name: str
+    crate_types: tuple[str, ...]
+    rustler: CargoDepSpec | None  # path relative to the package dir
+    features: tuple[str, ...]
+    workspace_key: str | None  # `package.workspace`, as a root-relative dir
+
+
+@dataclass(frozen=True)
+class RawManifest:
+    """One Cargo.toml; every path is relative to the project root."""
+
+    manifest: str
+    dir: str
+    package: RawPackage | None  # None for a virtual manifest
+    workspace: RawWorkspace | None
+    path_deps: tuple[str, ...] = ()  # dirs of path dependencies of every kind, sorted
+
+
+def read_manifest(root: Path, manifest: Path) -> RawManifest:
+    """Parse one Cargo.toml without looking at any other file."""
+    data = read_toml(root, manifest)
+    where = Position(rel(root, manifest))
+    base = posixpath.dirname(where.path) or "."
+    workspace = _raw_workspace(data["workspace"], where) if "workspace" in data else None
+    if "package" not in data:
+        if workspace is None:
+            raise InputError(
+                "neither [package] nor [workspace] in this Cargo.toml",
+                where,
+                hint="add the missing table, or remove the file if it is not a crate",
+            )
+        return RawManifest(where.path, base, None, workspace)
+    package = _raw_package(data, base, where)
+    return RawManifest(where.path, base, package, workspace, _path_deps(data, base, where))
+
+
+def _raw_package(data: Table, base: str, where: Position) -> RawPackage:
+    package = _table(data["package"], "package", where)
+    name = _string(package.get("name"), "package.name", where)
+    if not name:
+        raise _fail("`package.name` is missing", where)
+    lib = _table(data.get("lib"), "lib", where)
+    version, inherits = _version(package.get("version"), where)
+    pointer = _string(package.get("workspace"), "package.workspace", where)
+    return RawPackage(
+        name=name,
+        version=version,
+        inherits_version=inherits,
+        lib_name=_string(lib.get("name"), "lib.name", where) or name.replace("-", "_"),
+        # `crate_type` is the deprecated spelling Cargo still accepts.
+        crate_types=_strings(lib.get("crate-type", lib.get("crate_type")), "lib.crate-type", where)
+        or ("lib",),
+        rustler=_find_rustler(data, where),
+        features=tuple(sorted(_table(data.get("features"), "features", where))),
+        workspace_key=None if pointer is None else _join(base, pointer),
+    )
+
+
+def _version(value: object, where: Position) -> tuple[str | None, bool]:
+    if isinstance(value, dict) and value.get("workspace") is True:
+        return None, True
+    if value is None:
+        return "0.0.0", False  # Cargo >= 1.75: an omitted version means 0.0.0
+    return _string(value, "package.version", where), False
+
+
+def _dependency_tables(data: Table, where: Position) -> Iterator[Table]:
+    """`[dependencies]` (plain, then per target) first, then dev- and build-dependencies."""
+    targets = _table(data.get("target"), "target", where)
+    scopes = [data, *(_table(t, f"target.{k}", where) for k, t in targets.items())]
+    for key in _DEP_TABLES:
+        for scope in scopes:
+            yield _table(scope.get(key), key, where)
+
+
+def _crate_name(key: str, spec: object) -> object:
+    return spec.get("package", key) if isinstance(spec, dict) else key
+
+
+def _find_rustler(data: Table, where: Position) -> CargoDepSpec | None:
+    for table in _dependency_tables(data, where):
+        for key, spec in table.items():
+            if _crate_name(key, spec) == "rustler":
+                return _dep_spec(spec, key, where)
+    return None
+
+
+def _dep_spec(spec: object, key: str, where: Position) -> CargoDepSpec:
+    if isinstance(spec, str):
+        return CargoDepSpec(requirement=spec)
+    table = _table(spec, key, where)
+    return CargoDepSpec(
+        requirement=_string(table.get("version"), f"{key}.version", where),
+        git=_string(table.get("git"), f"{key}.git", where),
+        path=_string(table.get("path"), f"{key}.path", where),
+        workspace=table.get("workspace") is True,
+    )
+
+
+def _path_deps(data: Table, base: str, where: Position) -> tuple[str, ...]:
+    found = {
+        _join(base, spec["path"])
+        for table in _dependency_tables(data, where)
+        for spec in table.values()
+        if isinstance(spec, dict) and isinstance(spec.get("path"), str)
+    }
+    return tuple(sorted(found))
+
+
+def _raw_workspace(value: object, where: Position) -> RawWorkspace:
+    table = _table(value, "workspace", where)
+    package = _table(table.get("package"), "workspace.package", where)
+    deps = _table(table.get("dependencies"), "workspace.dependencies", where)
+    rustler = next(
+        (_dep_spec(s, k, where) for k, s in deps.items() if _crate_name(k, s) == "rustler"), None
+    )
+    return RawWorkspace(
+        members=_strings(table.get("members"), "workspace.members", where) or (),
+        exclude=_strings(table.get("exclude"), "workspace.exclude", where) or (),
+        package_version=_string(package.get("version"), "workspace.package.version", where),
+        rustler=rustler,
+    )
+
+
+def _under(directory: str, base: str, entries: tuple[str, ...]) -> bool:
+    return any(_inside(directory, _join(base, entry)) for entry in entries)
+
+
+def _excluded(ws_dir: str, ws: RawWorkspace, directory: str) -> bool:
+    """Cargo's `is_excluded`: under an `exclude` entry, not under a `members` entry as written."""
+    return _under(directory, ws_dir, ws.exclude) and not _under(directory, ws_dir, ws.members)
+
+
+def _expand_members(root: Path, ws_dir: str, ws: RawWorkspace) -> Iterator[str]:
+    """Member dirs named by `members`; globs match one path component per `*` like Cargo's."""
+    for pattern in ws.members:
+        if _GLOB_CHARS.search(pattern) is None:
+            yield _join(ws_dir, pattern)
+            continue
+        if pattern.startswith("/"):
+            continue  # outside the project: nixgen reads nothing there
+        for match in (root / ws_dir).glob(posixpath.normpath(pattern)):
+            if (match / "Cargo.toml").is_file():
+                yield rel(root, match)
+
+
+class _Tree:
+    """Manifests by dir; ancestors and members not given are read from disk on first use."""
+
+    def __init__(self, root: Path, manifests: list[Path]) -> None:
+        self.root = root
+        self.by_dir: dict[str, RawManifest | None] = {}
+        self.members_of: dict[str, frozenset[str]] = {}
+        for path in manifests:
+            raw = read_manifest(root, path)
+            self.by_dir[raw.dir] = raw
+
+    def get(self, directory: str) -> RawManifest | None:
+        if directory not in self.by_dir:
+            path = self.root / directory / "Cargo.toml"
+            found = not _outside(directory) and path.is_file()
+            self.by_dir[directory] = read_manifest(self.root, path) if found else None
+        return self.by_dir[directory]
+
+    def workspace_root(self, raw: RawManifest) -> str:
+        """Cargo's search: own [workspace], `package.workspace`, else the first ancestor
+        workspace not excluding this dir. Cargo refuses a package such a workspace does not
+        list as a member; here it becomes its own root."""
+        if raw.workspace is not None:
+            return raw.dir
+        if raw.package is not None and raw.package.workspace_key is not None:
+            return raw.package.workspace_key
+        for parent in _ancestors(raw.dir):
+            candidate = self.get(parent)
+            ws = candidate.workspace if candidate else None
+            if ws is None or _excluded(parent, ws, raw.dir):
+                continue
+            return parent if raw.dir in self.members(parent, ws) else raw.dir
+        return raw.dir
+
+    def members(self, ws_dir: str, ws: RawWorkspace) -> frozenset[str]:
+        """Listed members plus, transitively, path dependencies inside the workspace dir."""
+        if ws_dir not in self.members_of:
+            found = set(_expand_members(self.root, ws_dir, ws))
+            root_manifest = self.get(ws_dir)
+            if root_manifest is not None and root_manifest.package is not None:
+                found.add(ws_dir)
+            pending = sorted(found)
+            while pending:
+                member = self.get(pending.pop())
+                for dep in member.path_deps if member else ():
+                    if dep not in found and _inside(dep, ws_dir) and not _excluded(ws_dir, ws, dep):
+                        found.add(dep)
+                        pending.append(dep)
+            self.members_of[ws_dir] = frozenset(found)
+        return self.members_of[ws_dir]
+
+    def package(self, raw: RawManifest, package: RawPackage) -> CargoPackage:
+        root_dir = self.workspace_root(raw)
+        root_manifest = self.get(root_dir)
+        ws = root_manifest.workspace if root_manifest else None
+        version = package.version
+        if package.inherits_version:
+            version = ws.package_version if ws else None
+        return CargoPackage(
+            manifest=raw.manifest,
+            dir=raw.dir,
+            name=package.name,
+            version=version,
+            lib_name=package.lib_name,
+            crate_types=package.crate_types,
+            rustler=_inherit_rustler(package.rustler, raw.dir, root_dir, ws),
+            workspace_root=root_dir,
+            features=package.features,
+        )
+
+    def workspace(self, raw: RawManifest, ws: RawWorkspace) -> CargoWorkspace:
+        member_dirs = sorted(d for d in self.members(raw.dir, ws) if self._belongs(d, raw.dir))
+        return CargoWorkspace(raw.dir, raw.manifest, ws.members, ws.exclude, tuple(member_dirs))
+
+    def _belongs(self, directory: str, ws_dir: str) -> bool:
+        member = self.get(directory)
+        return bool(member and member.package and self.workspace_root(member) == ws_dir)
+
+
+def _inherit_rustler(
+    spec: CargoDepSpec | None, member_dir: str, ws_dir: str, ws: RawWorkspace | None
+) -> CargoDepSpec | None:
+    """Resolve `rustler.workspace = true`; an inherited path is rebased onto the member's dir."""
+    if spec is None or not spec.workspace or ws is None or ws.rustler is None:
+        return spec
+    path = ws.rustler.path
+    if path is not None:
+        path = posixpath.relpath(_join(ws_dir, path), member_dir)
+    return replace(ws.rustler, path=path, workspace=True)
+
+
+def read_cargo_tree(
+    root: Path, manifests: list[Path]
+) -> tuple[tuple[CargoPackage, ...], tuple[CargoWorkspace, ...]]:
+    """Packages of the given manifests and the workspaces they (or the manifests) form.
+
+    Both are sorted by dir; a virtual manifest contributes a workspace only.
+    """
+    tree = _Tree(root, manifests)
+    given = [raw for raw in tree.by_dir.values() if raw is not None]
+    packages = [tree.package(raw, raw.package) for raw in given if raw.package]
+    roots = {p.workspace_root for p in packages} | {raw.dir for raw in given if raw.workspace}
+    workspaces = []
+    for ws_dir in sorted(roots):
+        raw = tree.get(ws_dir)
+        if raw is not None and raw.workspace is not None:
+            workspaces.append(tree.workspace(raw, raw.workspace))
+    return tuple(sorted(packages, key=lambda p: p.dir)), tuple(workspaces)
+
+
+# --------------------------------------------------------------------------- Cargo.lock
+
+
+def read_cargo_lock(root: Path, path: Path) -> CargoLock:
+    """A Cargo.lock of version 1 to 4, packages sorted by (name, version).
+
+    Versions 1 and 2 have no `version` key: a file with `[metadata]` (where v1 keeps its
+    checksums) is 1, one without is 2. A `sparse+` registry keeps its prefix in
+    `RegistrySource.url` (it is part of that registry's URL); `registry+` is dropped.
+    """
+    text = read_text(root, path)
+    data = parse_toml(root, path, text)
+    where = Position(rel(root, path))
+    checksums = _v1_checksums(_table(data.get("metadata"), "metadata", where))
+    entries = data.get("package", [])
+    if not isinstance(entries, list):
+        raise _fail("`package` must be an array of tables", where)
+    if "root" in data:  # the earliest v1 files keep the root package apart
+        entries = [data["root"], *entries]
+    crates = [_locked_crate(_table(e, "package", where), checksums, text, where) for e in entries]
+    crates.sort(key=lambda c: (c.name, c.version))
+    return CargoLock(where.path, _lock_version(data, where), tuple(crates))
+
+
+def _lock_version(data: Table, where: Position) -> int:
+    version = data.get("version")
+    if version is None:
+        return 1 if "metadata" in data else 2
+    if isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= 4:
+        return version
+    raise InputError(
+        f"unsupported Cargo.lock version {version!r}",
+        where,
+        hint="nixgen reads Cargo.lock versions 1 to 4; regenerate the lock with an older cargo",
+    )
+
+
+def _v1_checksums(metadata: Table) -> dict[str, str | None]:
+    """`"checksum NAME VERSION (SOURCE)" = "hex"` by `NAME VERSION (SOURCE)`."""
+    return {
+        key.removeprefix("checksum "): None if value == "<none>" else str(value)
+        for key, value in metadata.items()
+        if key.startswith("checksum ")
+    }
+
+
+def _locked_crate(
+    entry: Table, checksums: dict[str, str | None], text: str, where: Position
+) -> LockedCrate:
+    name = _string(entry.get("name"), "package.name", where)
+    version = _string(entry.get("version"), "package.version", where)
+    if name is None or version is None:
+        raise _fail("a [[package]] entry lacks `name` or `version`", where)
+    raw = _string(entry.get("source"), "package.source", where)
+    checksum = _string(entry.get("checksum"), "package.checksum", where)
+    if checksum is None:
+        checksum = checksums.get(f"{name} {version} ({raw})")
+    source = None if raw is None else _source(raw, name, version, text, where)
+    return LockedCrate(name, version, source, checksum)
+
+
+def _source(raw: str, name: str, version: str, text: str, where: Position) -> CrateSource:
+    kind, _, rest = raw.partition("+")
+    if kind == "registry":
+        return RegistrySource(rest)
+    if kind == "sparse":
+        return RegistrySource(raw)
+    if kind == "git":
+        return _git_source(raw, name, text, where)
+    raise InputError(
+        f'crate "{name}" {version} has an unsupported source "{raw}"',
+        _source_position(text, name, raw, where),
+        hint=f"nixgen reads registry+, sparse+ and git+ sources and path crates; "
+        f"point {name} at one of those and run `cargo update -p {name}`",
+    )
+
+
+def _git_source(raw: str, name: str, text: str, where: Position) -> GitSource:
+    rest, _, rev = raw.removeprefix("git+").partition("#")
+    url, _, query = rest.partition("?")
+    if not rev:
+        raise InputError(
+            f'git source of crate "{name}" has no locked commit',
+            _source_position(text, name, raw, where),
+            hint=f"run `cargo update -p {name}` to lock a commit",
+        )
+    # Cargo >= 1.77 (lock v4) percent-encodes query values; `+` stays a plus sign.
+    pairs = (part.partition("=") for part in query.split("&") if part)
+    return GitSource(url, rev, tuple(sorted((unquote(k), unquote(v)) for k, _, v in pairs)))
+
+
+def _source_position(text: str, name: str, raw: str, where: Position) -> Position:
+    """Where `source = "<raw>"` of the [[package]] named `name` is written."""
+    current = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = _LOCK_KEY.match(line)
+        if match is None:
+            continue
+        indent, key, value = match.groups()
+        if key == "name":
+            current = value
+        elif value == raw and current == name:
+            return Position(where.path, number, len(indent) + 1)
+    return where
+
+
+# --------------------------------------------------------------------------- .cargo/config
+
+
+def read_cargo_config(root: Path, path: Path) -> CargoConfig:
+    """`.cargo/config` or `.cargo/config.toml`: rustflags, linkers and `build.target`.
+
+    A string of rustflags is split on whitespace, as Cargo does. `build.target` may be an
+    array (a multi-target build); its first entry is taken, since nixgen builds one target
+    per derivation.
+    """
+    data = read_toml(root, path)
+    where = Position(rel(root, path))
+    build = _table(data.get("build"), "build", where)
+    targets = _table(data.get("target"), "target", where)
+    tables = {key: _table(value, f"target.{key}", where) for key, value in targets.items()}
+    flags = (
+        (k, _flags(t.get("rustflags"), f"target.{k}.rustflags", where)) for k, t in tables.items()
+    )
+    linkers = (
+        (k, _string(t.get("linker"), f"target.{k}.linker", where)) for k, t in tables.items()
+    )
+    return CargoConfig(
+        path=where.path,
+        build_rustflags=_flags(build.get("rustflags"), "build.rustflags", where),
+        target_rustflags=tuple(sorted((k, f) for k, f in flags if f is not None)),
+        target_linkers=tuple(sorted((k, linker) for k, linker in linkers if linker is not None)),
+        build_target=_build_target(build.get("target"), where),
+    )
+
+
+def _flags(value: object, key: str, where: Position) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return tuple(value.split())
+    return _strings(value, key, where)
+
+
+def _build_target(value: object, where: Position) -> str | None:
+    if isinstance(value, list):
+        targets = _strings(value, "build.target", where) or (None,)
+        return targets[0]
+    return _string(value, "build.target", where)
+
+
+# --------------------------------------------------------------------------- rust-toolchain
+
+
+def read_toolchain(root: Path, path: Path) -> Toolchain:
+    """`rust-toolchain.toml`, or legacy `rust-toolchain`: that TOML or one line naming a channel.
+
+    A real symlink is read through. A file holding nothing but the relative path of an
+    existing file is a git symlink checked out as text (`core.symlinks = false`): it is
+    followed once.
+    """
+    where = Position(rel(root, path))
+    source, text = _follow_link_stub(root, path, read_text(root, path))
+    if path.name == "rust-toolchain" and not text.strip():
+        raise InputError("empty rust-toolchain file", where, hint="write a channel, e.g. `stable`")
+    if path.name == "rust-toolchain" and _single_line(text) and "=" not in text:
+        return Toolchain(where.path, text.strip())
+    table = _table(parse_toml(root, source, text).get("toolchain"), "toolchain", where)
+    return Toolchain(
+        path=where.path,
+        channel=_string(table.get("channel"), "toolchain.channel", where),
+        components=_strings(table.get("components"), "toolchain.components", where) or (),
+        targets=_strings(table.get("targets"), "toolchain.targets", where) or (),
+        profile=_string(table.get("profile"), "toolchain.profile", where),
+    )
+
+
+def _single_line(text: str) -> bool:
+    stripped = text.strip()
+    return "\n" not in stripped and not stripped.startswith("[")
+
+
+def _follow_link_stub(root: Path, path: Path, text: str) -> tuple[Path, str]:
+    target = text.strip()
+    if not _single_line(text) or not target or re.search(r"[\s=\"']", target):
+        return path, text
+    candidate = (root / path).parent / target
+    if not candidate.is_file() or _outside(rel(root, candidate)):
+        return path, text
+    return candidate, read_text(root, candidate)

@@ -1,0 +1,104 @@
+"""Reading project files as text: one place for paths, encodings and parse-error positions."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import tomlkit
+from tomlkit.exceptions import ParseError, TOMLKitError
+
+from nixgen.errors import InputError, Position
+
+_BOM = b"\xef\xbb\xbf"
+# tomlkit appends the position to its message; the Position carries it instead.
+_TOMLKIT_SUFFIX = re.compile(r" at line \d+ col \d+$")
+
+
+def _absolute(root: Path, path: Path) -> Path:
+    return Path(os.path.abspath(path if path.is_absolute() else root / path))
+
+
+def rel(root: Path, path: Path) -> str:
+    """`path` relative to `root` in POSIX form, "." for the root itself.
+
+    A relative `path` is taken relative to `root`; a path outside `root` is returned absolute.
+    """
+    target = _absolute(root, path)
+    try:
+        relative = target.relative_to(_absolute(root, Path(".")))
+    except ValueError:
+        return target.as_posix()
+    return relative.as_posix() or "."
+
+
+def _position(root: Path, path: Path, data: bytes, offset: int) -> Position:
+    """Line and (character) column, both 1-based, of byte `offset` in `data`."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", "replace")) + 1
+    return Position(rel(root, path), data.count(b"\n", 0, offset) + 1, column)
+
+
+def _read_bytes(root: Path, path: Path) -> bytes:
+    where = Position(rel(root, path))
+    try:
+        return _absolute(root, path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(
+            "file not found", where, hint="check the path, or restore the file"
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(
+            f"cannot read file: {reason}", where, hint="check its permissions"
+        ) from None
+
+
+def read_text(root: Path, path: Path) -> str:
+    """The file as UTF-8 text without a BOM and with LF line ends; InputError if it is not text."""
+    data = _read_bytes(root, path).removeprefix(_BOM).replace(b"\r\n", b"\n")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise InputError(
+            "binary file (contains a NUL byte), expected text",
+            _position(root, path, data, nul),
+            hint="restore the text version of this file (is it encrypted or a git-lfs object?)",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"invalid UTF-8 (byte 0x{data[exc.start]:02x})",
+            _position(root, path, data, exc.start),
+            hint="re-save the file as UTF-8",
+        ) from None
+
+
+def toml_error(root: Path, path: Path, exc: ParseError) -> InputError:
+    """An InputError at the position tomlkit reports (its columns count from 0)."""
+    where = Position(rel(root, path), exc.line, exc.col + 1)
+    reason = _TOMLKIT_SUFFIX.sub("", str(exc))
+    return InputError(
+        f"invalid TOML: {reason}",
+        where,
+        hint=f"fix the syntax at line {where.line}, column {where.col}, then run nixgen again",
+    )
+
+
+def parse_toml(root: Path, path: Path, text: str) -> dict[str, object]:
+    """`text` (the contents of `path`) as plain Python values; no tomlkit object escapes."""
+    try:
+        data: dict[str, object] = tomlkit.parse(text).unwrap()
+    except ParseError as exc:
+        raise toml_error(root, path, exc) from None
+    except (TOMLKitError, ValueError) as exc:
+        raise InputError(
+            f"invalid TOML: {exc}", Position(rel(root, path)), hint="fix the file's TOML syntax"
+        ) from None
+    return data
+
+
+def read_toml(root: Path, path: Path) -> dict[str, object]:
+    """`read_text` followed by `parse_toml`."""
+    return parse_toml(root, path, read_text(root, path))
