@@ -1,0 +1,57 @@
+"""The command-line shell: help, version, entry points and error handling."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nixgen import __version__
+from nixgen.cli import main
+
+
+def commands() -> list[str]:
+    return sorted(main.commands)  # type: ignore[attr-defined]
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"nixgen, version {__version__}\n"
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in ["show"])])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage: " in result.output
+    assert command == [] or (main.commands[command[0]].help or "") != ""  # type: ignore[attr-defined]
+
+
+def test_help_lists_every_command() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    for name in commands():
+        assert name in result.output
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run([sys.executable, "-m", "nixgen", "--version"],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == f"nixgen, version {__version__}"
+
+
+def test_missing_mix_exs_is_exit_2_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("not a mix project\n")
+    result = CliRunner().invoke(main, ["show", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no mix.exs found" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_not_a_directory(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["show", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
