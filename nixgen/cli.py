@@ -22,11 +22,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 def project_options(func: F) -> F:
     """Options shared by every command that reads a project."""
     func = click.argument(
-        "path", required=False, default=".",
+        "path",
+        required=False,
+        default=".",
         type=click.Path(file_okay=False, path_type=Path),
     )(func)
     func = click.option(
-        "--env", "mix_env", default="prod", show_default=True,
+        "--env",
+        "mix_env",
+        default="prod",
+        show_default=True,
         help="Mix environment the release is built for (Mix.env() in mix.exs).",
     )(func)
     return func
@@ -53,8 +58,9 @@ def reports_errors(func: F) -> F:
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 def main(debug: bool) -> None:
     """Generate a Nix flake for an Elixir project with Rust NIFs (Rustler)."""
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="nixgen: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING, format="nixgen: %(message)s"
+    )
 
 
 @main.command()

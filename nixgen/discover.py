@@ -9,8 +9,21 @@ from pathlib import Path
 from nixgen.errors import InputError, Position
 
 # Never part of the project's own sources: build output, fetched deps, VCS data.
-SKIP_DIRS = frozenset({"deps", "_build", "target", "node_modules", ".git", ".elixir_ls",
-                       ".direnv", ".hex", ".mix", "cover", "result"})
+SKIP_DIRS = frozenset(
+    {
+        "deps",
+        "_build",
+        "target",
+        "node_modules",
+        ".git",
+        ".elixir_ls",
+        ".direnv",
+        ".hex",
+        ".mix",
+        "cover",
+        "result",
+    }
+)
 TOOLCHAIN_FILES = ("rust-toolchain.toml", "rust-toolchain")
 CARGO_CONFIG_FILES = ("config.toml", "config")
 VERSION_FILES = (".tool-versions", "mise.toml", ".mise.toml")
@@ -31,8 +44,9 @@ class Layout:
 
 def discover(root: Path) -> Layout:
     if not root.is_dir():
-        raise InputError("not a directory", Position(str(root)),
-                         "pass the directory that holds your mix.exs")
+        raise InputError(
+            "not a directory", Position(str(root)), "pass the directory that holds your mix.exs"
+        )
     files = list(_walk(root))
     mix_files = [f for f in files if f.name == "mix.exs"]
     return Layout(
@@ -40,8 +54,9 @@ def discover(root: Path) -> Layout:
         mix_roots=_top_level_mix_roots(root, mix_files),
         cargo_manifests=tuple(f for f in files if f.name == "Cargo.toml"),
         cargo_locks=tuple(f for f in files if f.name == "Cargo.lock"),
-        cargo_configs=tuple(f for f in files
-                            if f.parent.name == ".cargo" and f.name in CARGO_CONFIG_FILES),
+        cargo_configs=tuple(
+            f for f in files if f.parent.name == ".cargo" and f.name in CARGO_CONFIG_FILES
+        ),
         toolchains=tuple(f for f in files if f.name in TOOLCHAIN_FILES),
         version_files=tuple(root / n for n in VERSION_FILES if (root / n).is_file()),
     )
@@ -51,8 +66,9 @@ def _walk(root: Path) -> list[Path]:
     """Every file under root, not following directory symlinks, skipping SKIP_DIRS."""
     found: list[Path] = []
     for current, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS
-                         and not os.path.islink(os.path.join(current, d)))
+        dirs[:] = sorted(
+            d for d in dirs if d not in SKIP_DIRS and not os.path.islink(os.path.join(current, d))
+        )
         found.extend(Path(current, n) for n in sorted(names))
     return sorted(found)
 
@@ -67,6 +83,9 @@ def _top_level_mix_roots(root: Path, mix_files: list[Path]) -> tuple[Path, ...]:
         if not any(d.is_relative_to(t) for t in tops):
             tops.append(d)
     if not tops:
-        raise InputError("no mix.exs found", Position(str(root)),
-                         "run nixgen in the directory of your Mix project (where mix.exs is)")
+        raise InputError(
+            "no mix.exs found",
+            Position(str(root)),
+            "run nixgen in the directory of your Mix project (where mix.exs is)",
+        )
     return tuple(sorted(tops))

@@ -26,7 +26,7 @@ class Dynamic:
 
 @dataclass(frozen=True)
 class LockDep:
-    """One edge of a hex lock entry: `{:name, "~> 1.0", [hex: :pkg, repo: "hexpm", optional: false]}`."""
+    """One edge of a hex lock entry: `{:name, "~> 1.0", [hex: :pkg, repo: "hexpm", ...]}`."""
 
     name: str
     requirement: str | None

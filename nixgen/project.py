@@ -10,7 +10,8 @@ from nixgen.readers.project import read_inputs
 from nixgen.resolve import resolve
 
 
-def load_project(root: Path, env: str = "prod",
-                 system_env: Mapping[str, str] | None = None) -> Project:
-    """`system_env` answers `System.get_env/1,2` in project code; by default every variable is unset."""
+def load_project(
+    root: Path, env: str = "prod", system_env: Mapping[str, str] | None = None
+) -> Project:
+    """`system_env` answers `System.get_env/1,2` in project code; by default all are unset."""
     return resolve(read_inputs(root.resolve(), env, system_env), env)

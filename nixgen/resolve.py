@@ -55,7 +55,9 @@ class _Draft:
 
     def need(self, value: str | Dynamic | None, what: str) -> str | None:
         if isinstance(value, Dynamic):
-            self.problems.append(f"{what} is dynamic: `{value.source}` ({value.reason}) at {value.where}")
+            self.problems.append(
+                f"{what} is dynamic: `{value.source}` ({value.reason}) at {value.where}"
+            )
             return None
         return value
 
@@ -66,7 +68,8 @@ def _nif(inputs: Inputs, project: MixProject, module: RustlerModule) -> Nif:
         draft.problems.append(
             f"options are not a literal keyword list: `{module.options.source}`; "
             "nixgen cannot tell which crate this module loads — write the options literally "
-            "or describe the crate in nixgen.toml")
+            "or describe the crate in nixgen.toml"
+        )
     otp_app = draft.need(module.otp_app, "otp_app")
     if module.options is None and module.otp_app is None:
         draft.problems.append("no otp_app: option (Rustler requires it)")
@@ -76,21 +79,27 @@ def _nif(inputs: Inputs, project: MixProject, module: RustlerModule) -> Nif:
     rustler_version = _rustler_version(inputs, project, cargo_lock)
     load_app, load_path = _load_from(module, otp_app, crate, rustler_version, draft)
     return Nif(
-        module=module.module, where=module.where, kind=module.kind, mix_dir=project.dir,
-        otp_app=otp_app, crate=crate,
+        module=module.module,
+        where=module.where,
+        kind=module.kind,
+        mix_dir=project.dir,
+        otp_app=otp_app,
+        crate=crate,
         package=package.manifest if package else None,
         workspace_root=package.workspace_root if package else None,
         cargo_lock=cargo_lock.path if cargo_lock else None,
         lib_name=package.lib_name if package else None,
         artifact=f"lib{package.lib_name}.so" if package else None,
-        load_app=load_app, load_path=load_path,
+        load_app=load_app,
+        load_path=load_path,
         rustler_version=_format(rustler_version),
         problems=tuple(draft.problems),
     )
 
 
-def _package(inputs: Inputs, project: MixProject, module: RustlerModule, crate: str | None,
-             draft: _Draft) -> CargoPackage | None:
+def _package(
+    inputs: Inputs, project: MixProject, module: RustlerModule, crate: str | None, draft: _Draft
+) -> CargoPackage | None:
     if crate is None:
         return None
     path = draft.need(module.path, "path") if module.path is not None else f"native/{crate}"
@@ -101,11 +110,13 @@ def _package(inputs: Inputs, project: MixProject, module: RustlerModule, crate: 
     if package is None:
         draft.problems.append(
             f"no Cargo.toml with a [package] in {crate_dir}/ (crate {crate!r}); "
-            "set `path:` in the `use Rustler` options to the crate's directory")
+            "set `path:` in the `use Rustler` options to the crate's directory"
+        )
     elif not package.is_dynamic_library:
         draft.problems.append(
             f"crate {package.name} ({package.manifest}) is not a cdylib/dylib; "
-            'add `crate-type = ["cdylib"]` to its [lib] section')
+            'add `crate-type = ["cdylib"]` to its [lib] section'
+        )
     return package
 
 
@@ -117,7 +128,8 @@ def _cargo_lock(inputs: Inputs, package: CargoPackage | None, draft: _Draft) -> 
     if lock is None:
         draft.problems.append(
             f"no Cargo.lock in {package.workspace_root}/ for crate {package.name}; run "
-            f"`cargo generate-lockfile` in {package.workspace_root} and commit the file")
+            f"`cargo generate-lockfile` in {package.workspace_root} and commit the file"
+        )
     return lock
 
 
@@ -133,8 +145,9 @@ def _format(version: Version | None) -> str | None:
     return ".".join(map(str, version)) if version else None
 
 
-def _rustler_version(inputs: Inputs, project: MixProject, cargo_lock: CargoLock | None
-                     ) -> Version | None:
+def _rustler_version(
+    inputs: Inputs, project: MixProject, cargo_lock: CargoLock | None
+) -> Version | None:
     """The Elixir-side rustler: from mix.lock, else a rustler Mix project read alongside,
     else the rustler crate in Cargo.lock (the two are released in step)."""
     lock = next((lk for lk in inputs.locks if lk.path == project.lockfile), None)
@@ -148,20 +161,28 @@ def _rustler_version(inputs: Inputs, project: MixProject, cargo_lock: CargoLock 
     return parse_version(crates[0].version) if crates else None
 
 
-def _load_from(module: RustlerModule, otp_app: str | None, crate: str | None,
-               version: Version | None, draft: _Draft) -> tuple[str | None, str | None]:
+def _load_from(
+    module: RustlerModule,
+    otp_app: str | None,
+    crate: str | None,
+    version: Version | None,
+    draft: _Draft,
+) -> tuple[str | None, str | None]:
     if isinstance(module.load_from, Dynamic):
         draft.need(module.load_from, "load_from")
         return None, None
     if isinstance(module.load_from, LoadFrom):
-        return (draft.need(module.load_from.app, "load_from app"),
-                draft.need(module.load_from.path, "load_from path"))
+        return (
+            draft.need(module.load_from.app, "load_from app"),
+            draft.need(module.load_from.path, "load_from path"),
+        )
     if crate is None:
         return otp_app, None
     if version is None:
         draft.problems.append(
             "rustler's version is unknown (not in mix.lock or Cargo.lock), so its default "
-            "load path is too; set `load_from:` explicitly")
+            "load path is too; set `load_from:` explicitly"
+        )
         return otp_app, None
     prefix = "" if version >= UNPREFIXED_LOAD_PATH_SINCE else "lib"
     return otp_app, f"priv/native/{prefix}{crate}"
@@ -170,11 +191,15 @@ def _load_from(module: RustlerModule, otp_app: str | None, crate: str | None,
 def _not_nifs(inputs: Inputs, nifs: tuple[Nif, ...]) -> tuple[NotNif, ...]:
     used = {n.package for n in nifs}
     unknown = [n.module for n in nifs if n.crate is None]
-    caveat = (f"; {', '.join(unknown)} has dynamic options and may load it" if unknown else "")
+    caveat = f"; {', '.join(unknown)} has dynamic options and may load it" if unknown else ""
     return tuple(
-        NotNif(p.manifest, p.name,
-               "cdylib/dylib crate that no `use Rustler` module loads"
-               + (" (it depends on rustler)" if p.rustler else "") + caveat)
+        NotNif(
+            p.manifest,
+            p.name,
+            "cdylib/dylib crate that no `use Rustler` module loads"
+            + (" (it depends on rustler)" if p.rustler else "")
+            + caveat,
+        )
         for p in inputs.cargo_packages
         if p.is_dynamic_library and p.manifest not in used
     )

@@ -56,7 +56,7 @@ def _text(project: Project) -> Iterator[str]:
     dynamic = list(_dynamic_values(project))
     if dynamic:
         yield ""
-        yield "Dynamic values (computed by project code, not read; set them in nixgen.toml if needed):"
+        yield "Dynamic values (computed by project code, which nixgen does not run):"
         yield from (f"  {d.where}: `{d.source}` ({d.reason})" for d in dynamic)
 
 
@@ -69,7 +69,7 @@ def _fmt(value: object) -> str:
 def _mix_project(project: Project, mix: MixProject) -> Iterator[str]:
     yield ""
     kind = "umbrella" if mix.is_umbrella else "app"
-    yield f"Mix {kind} {_fmt(mix.app)} {_fmt(mix.version)} in {mix.dir}/ (elixir {_fmt(mix.elixir)})"
+    yield f"Mix {kind} {_fmt(mix.app)} {_fmt(mix.version)} in {mix.dir} (elixir {_fmt(mix.elixir)})"
     lock = next((lk for lk in project.locks if lk.path == mix.lockfile), None)
     if lock is not None:
         yield f"  lock {lock.path}: {lock.hex_count} hex, {lock.git_count} git"
@@ -80,7 +80,8 @@ def _mix_project(project: Project, mix: MixProject) -> Iterator[str]:
     else:
         yield f"  deps: {_dep_summary(mix.deps)}"
     if mix.releases:
-        yield f"  releases: {_fmt(mix.releases) if isinstance(mix.releases, Dynamic) else ', '.join(mix.releases)}"
+        names = mix.releases if isinstance(mix.releases, tuple) else (_fmt(mix.releases),)
+        yield f"  releases: {', '.join(names)}"
 
 
 def _dep_summary(deps: tuple[MixDep, ...]) -> str:
@@ -95,11 +96,15 @@ def _nif(nif: Nif) -> Iterator[str]:
     use = "use Rustler" if nif.kind == "rustler" else "use RustlerPrecompiled"
     yield f"  {nif.module} ({nif.where}, {use})"
     if nif.package:
-        yield (f"    crate {nif.crate} -> {nif.package} (workspace {nif.workspace_root}/, "
-               f"lock {_fmt(nif.cargo_lock)})")
+        yield (
+            f"    crate {nif.crate} -> {nif.package} (workspace {nif.workspace_root}/, "
+            f"lock {_fmt(nif.cargo_lock)})"
+        )
     if nif.artifact or nif.load_path:
-        yield (f"    artifact {_fmt(nif.artifact)} -> {_fmt(nif.load_path)}.so in app "
-               f"{_fmt(nif.load_app)} (rustler {_fmt(nif.rustler_version)})")
+        yield (
+            f"    artifact {_fmt(nif.artifact)} -> {_fmt(nif.load_path)}.so in app "
+            f"{_fmt(nif.load_app)} (rustler {_fmt(nif.rustler_version)})"
+        )
     for problem in nif.problems:
         yield f"    ! {problem}"
 

@@ -14,7 +14,8 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--update-golden", action="store_true",
+        "--update-golden",
+        action="store_true",
         help="rewrite golden files (fixtures/*/expected/*) from the current output",
     )
 
@@ -23,8 +24,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skips = {
         "corpus": (not CORPUS.is_dir(), f"the shared corpus is absent ({CORPUS})"),
         "nix": (shutil.which("nix-instantiate") is None, "nix-bin is not installed"),
-        "elixir": (shutil.which("mix") is None or shutil.which("cargo") is None,
-                   "elixir/mix or cargo is not installed"),
+        "elixir": (
+            shutil.which("mix") is None or shutil.which("cargo") is None,
+            "elixir/mix or cargo is not installed",
+        ),
     }
     for item in items:
         for marker, (absent, reason) in skips.items():

@@ -13,6 +13,8 @@ def check_golden(path: Path, actual: str, update: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
         if not update:
-            pytest.fail(f"golden file {path} was missing and has been written; review and commit it")
+            pytest.fail(
+                f"golden file {path} was missing and has been written; review and commit it"
+            )
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"{path} differs; rerun with `pytest --update-golden` if intended"

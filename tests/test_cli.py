@@ -14,7 +14,7 @@ from nixgen.cli import main
 
 
 def commands() -> list[str]:
-    return sorted(main.commands)  # type: ignore[attr-defined]
+    return sorted(main.commands)
 
 
 def test_version() -> None:
@@ -28,7 +28,7 @@ def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage: " in result.output
-    assert command == [] or (main.commands[command[0]].help or "") != ""  # type: ignore[attr-defined]
+    assert command == [] or (main.commands[command[0]].help or "") != ""
 
 
 def test_help_lists_every_command() -> None:
@@ -38,8 +38,9 @@ def test_help_lists_every_command() -> None:
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    result = subprocess.run([sys.executable, "-m", "nixgen", "--version"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "nixgen", "--version"], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == f"nixgen, version {__version__}"
 
 

@@ -21,7 +21,9 @@ from nixgen.readers.elixir import (
 
 def value(expr: str, env: str = "prod", system_env: dict[str, str] | None = None) -> Term:
     """Evaluate `expr` as the body of `def x` inside a module with a few attributes/functions."""
-    source = parse_text("t.ex", f"""
+    source = parse_text(
+        "t.ex",
+        f"""
 defmodule T do
   @version "1.2.3"
   @flag true
@@ -35,53 +37,57 @@ defmodule T do
     {expr}
   end
 end
-""")
+""",
+    )
     module = modules(source)[0]
     return Evaluator(source, module, env, system_env or {}).call_function("x", module.node)
 
 
-@pytest.mark.parametrize(("expr", "expected"), [
-    (":ok", Atom("ok")),
-    (':"foo-bar"', Atom("foo-bar")),
-    ('"hi\\n"', "hi\n"),
-    ("'abc'", Charlist("abc")),
-    ("42", 42),
-    ("1_000", 1000),
-    ("0x1F", 31),
-    ("-3", -3),
-    ("1.5", 1.5),
-    ("true", True),
-    ("nil", None),
-    ("[1, 2 | [3]]", [1, 2, 3]),
-    ("[a: 1, b: :c]", [ETuple((Atom("a"), 1)), ETuple((Atom("b"), Atom("c")))]),
-    ("[1, a: 2]", [1, ETuple((Atom("a"), 2))]),
-    ('{:a, "b"}', ETuple((Atom("a"), "b"))),
-    ('%{"k" => 1, z: 2}', EMap((("k", 1), (Atom("z"), 2)))),
-    ("~w(a b c)", ["a", "b", "c"]),
-    ("~w(a b)a", [Atom("a"), Atom("b")]),
-    ("~w(a b)s", ["a", "b"]),
-    ("~w(a b)c", [Charlist("a"), Charlist("b")]),
-    ("~W(a\\n b)", ["a\\n", "b"]),
-    ("~s(str)", "str"),
-    ("@version", "1.2.3"),
-    ("@list ++ [:c]", [Atom("a"), Atom("b"), Atom("c")]),
-    ("helper()", [1, 2]),
-    ("helper", [1, 2]),
-    ("nested()", ["in", "1.2.3"]),
-    ("Mix.env()", Atom("prod")),
-    ("Mix.env() == :prod", True),
-    ("Mix.env() in [:dev, :test]", False),
-    ("not @flag", False),
-    ("@flag and false", False),
-    ("false or :x", Atom("x")),
-    ("nil || 3", 3),
-    ('"a" <> "b"', "ab"),
-    ('System.get_env("UNSET")', None),
-    ('System.get_env("UNSET", "dflt")', "dflt"),
-    ("if Mix.env() == :prod, do: 1, else: 2", 1),
-    ("if Mix.env() == :dev do\n 1\n else\n 2\n end", 2),
-    ("x = 5\n    [x]", [5]),
-])
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (":ok", Atom("ok")),
+        (':"foo-bar"', Atom("foo-bar")),
+        ('"hi\\n"', "hi\n"),
+        ("'abc'", Charlist("abc")),
+        ("42", 42),
+        ("1_000", 1000),
+        ("0x1F", 31),
+        ("-3", -3),
+        ("1.5", 1.5),
+        ("true", True),
+        ("nil", None),
+        ("[1, 2 | [3]]", [1, 2, 3]),
+        ("[a: 1, b: :c]", [ETuple((Atom("a"), 1)), ETuple((Atom("b"), Atom("c")))]),
+        ("[1, a: 2]", [1, ETuple((Atom("a"), 2))]),
+        ('{:a, "b"}', ETuple((Atom("a"), "b"))),
+        ('%{"k" => 1, z: 2}', EMap((("k", 1), (Atom("z"), 2)))),
+        ("~w(a b c)", ["a", "b", "c"]),
+        ("~w(a b)a", [Atom("a"), Atom("b")]),
+        ("~w(a b)s", ["a", "b"]),
+        ("~w(a b)c", [Charlist("a"), Charlist("b")]),
+        ("~W(a\\n b)", ["a\\n", "b"]),
+        ("~s(str)", "str"),
+        ("@version", "1.2.3"),
+        ("@list ++ [:c]", [Atom("a"), Atom("b"), Atom("c")]),
+        ("helper()", [1, 2]),
+        ("helper", [1, 2]),
+        ("nested()", ["in", "1.2.3"]),
+        ("Mix.env()", Atom("prod")),
+        ("Mix.env() == :prod", True),
+        ("Mix.env() in [:dev, :test]", False),
+        ("not @flag", False),
+        ("@flag and false", False),
+        ("false or :x", Atom("x")),
+        ("nil || 3", 3),
+        ('"a" <> "b"', "ab"),
+        ('System.get_env("UNSET")', None),
+        ('System.get_env("UNSET", "dflt")', "dflt"),
+        ("if Mix.env() == :prod, do: 1, else: 2", 1),
+        ("if Mix.env() == :dev do\n 1\n else\n 2\n end", 2),
+        ("x = 5\n    [x]", [5]),
+    ],
+)
 def test_literals(expr: str, expected: Term) -> None:
     assert value(expr) == expected
 
@@ -91,15 +97,18 @@ def test_env_and_system_env_are_inputs() -> None:
     assert value('System.get_env("X") in ["1", "true"]', system_env={"X": "true"}) is True
 
 
-@pytest.mark.parametrize(("expr", "source", "reason"), [
-    ('"v#{@version}"', '"v#{@version}"', "string interpolation"),
-    ("opts", "opts", "variable `opts`"),
-    ("Foo.bar(1)", "Foo.bar(1)", "call to Foo.bar"),
-    ("@missing", "@missing", "module attribute @missing is not defined before use"),
-    ("~r/abc/", "~r/abc/", "~r sigil"),
-    ("fn -> 1 end", "fn -> 1 end", "not a literal"),
-    ("Mix.Project.config()[:version]", "Mix.Project.config()[:version]", "not a literal"),
-])
+@pytest.mark.parametrize(
+    ("expr", "source", "reason"),
+    [
+        ('"v#{@version}"', '"v#{@version}"', "string interpolation"),
+        ("opts", "opts", "variable `opts`"),
+        ("Foo.bar(1)", "Foo.bar(1)", "call to Foo.bar"),
+        ("@missing", "@missing", "module attribute @missing is not defined before use"),
+        ("~r/abc/", "~r/abc/", "~r sigil"),
+        ("fn -> 1 end", "fn -> 1 end", "not a literal"),
+        ("Mix.Project.config()[:version]", "Mix.Project.config()[:version]", "not a literal"),
+    ],
+)
 def test_dynamic_values_keep_source_and_position(expr: str, source: str, reason: str) -> None:
     result = value(expr)
     assert isinstance(result, Dynamic)
@@ -109,7 +118,7 @@ def test_dynamic_values_keep_source_and_position(expr: str, source: str, reason:
 
 
 def test_dynamic_spreads_through_operators() -> None:
-    result = value('[:a] ++ Foo.more()')
+    result = value("[:a] ++ Foo.more()")
     assert isinstance(result, Dynamic)
     assert result.source == "[:a] ++ Foo.more()"
 
@@ -122,7 +131,9 @@ def test_recursive_function_is_dynamic_not_a_hang() -> None:
 
 
 def test_nested_modules_get_full_names_and_docs_are_not_code() -> None:
-    source = parse_text("m.ex", '''
+    source = parse_text(
+        "m.ex",
+        '''
 defmodule Outer do
   @moduledoc """
   defmodule Fake do end
@@ -133,7 +144,8 @@ defmodule Outer do
 end
 defmodule Other.Top do
 end
-''')
+''',
+    )
     assert [m.name for m in modules(source)] == ["Outer", "Outer.Inner", "Other.Top"]
 
 
@@ -142,10 +154,13 @@ def test_keyword_pairs() -> None:
     assert keyword_pairs(value("[1, 2]")) is None
 
 
-@pytest.mark.parametrize(("text", "where", "what"), [
-    ("defmodule A do\n  def x, do: [1, 2\nend\n", "s.ex:", "Elixir syntax error"),
-    ("%{\"a\" => {:hex, :a,", "s.ex:1:", "Elixir syntax error"),
-])
+@pytest.mark.parametrize(
+    ("text", "where", "what"),
+    [
+        ("defmodule A do\n  def x, do: [1, 2\nend\n", "s.ex:", "Elixir syntax error"),
+        ('%{"a" => {:hex, :a,', "s.ex:1:", "Elixir syntax error"),
+    ],
+)
 def test_syntax_errors_have_positions(text: str, where: str, what: str) -> None:
     with pytest.raises(InputError) as info:
         parse_text("s.ex", text)

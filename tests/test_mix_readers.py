@@ -22,14 +22,14 @@ from nixgen.readers.mix_exs import read_mix_exs
 from nixgen.readers.mix_lock import read_mix_lock_text
 from nixgen.readers.rustler import rustler_modules
 
-LOCK = '''%{
+LOCK = """%{
   "chatterbox": {:hex, :ts_chatterbox, "0.15.1", "inner1", [:rebar3], [{:hpack, "~> 0.3.0", [hex: :hpack_erl, repo: "hexpm", optional: false]}], "hexpm", "outer1"},
   "old": {:hex, :old, "1.0.0", "inner2", [:mix], [], "hexpm"},
   "rustler": {:hex, :rustler, "0.36.1", "in3", [:mix], [{:jason, "~> 1.0", [hex: :jason, repo: "hexpm", optional: true]}, {:toml, "~> 0.6", [hex: :toml, repo: "hexpm", optional: false]}], "hexpm", "out3"},
   "heroicons": {:git, "https://github.com/tailwindlabs/heroicons.git", "88ab3a0d790e6a47404cba02800a6b25d2afae50", [tag: "v2.1.1", sparse: "optimized", depth: 1]},
   "bandit": {:git, "https://github.com/mtrudel/bandit.git", "abc", [ref: "1.4.2", submodules: true]},
 }
-'''
+"""
 
 
 def test_mix_lock_entries() -> None:
@@ -55,16 +55,29 @@ def test_mix_lock_entries() -> None:
     assert str(bandit.where) == "mix.lock:6:13"
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('%{"a": {:path, "x"}}', "mix.lock:1:8: lock entry 'a' has an unknown shape"),
-    ('%{"a": {:hex, :a, "1"}}', "mix.lock:1:8: lock entry 'a': :hex tuple has 3 elements, expected 7 or 8"),
-    ('%{"a": {:git, "u", "r"}}', "mix.lock:1:8: lock entry 'a': :git tuple has 3 elements, expected 4"),
-    ('%{"a": {:hex, :a, "1", "i", [:mix], [], "hexpm", "o"}, "a": {:hex, :a, "1", "i", [:mix], [], "hexpm", "o"}}',
-     "mix.lock:1:56: duplicate lock entry 'a'"),
-    ('[1, 2]', "mix.lock:1:1: mix.lock is not a single map"),
-    ('%{"a": {:hex, :a, "1", "i", [:mix], [], "hexpm", "o"},\n  "b": {:hex, :b, ',
-     "mix.lock:2:19: Elixir syntax error: unexpected end of file (is the file truncated?)"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('%{"a": {:path, "x"}}', "mix.lock:1:8: lock entry 'a' has an unknown shape"),
+        (
+            '%{"a": {:hex, :a, "1"}}',
+            "mix.lock:1:8: lock entry 'a': :hex tuple has 3 elements, expected 7 or 8",
+        ),
+        (
+            '%{"a": {:git, "u", "r"}}',
+            "mix.lock:1:8: lock entry 'a': :git tuple has 3 elements, expected 4",
+        ),
+        (
+            '%{"a": {:hex, :a, "1", "i", [:mix], [], "hexpm", "o"}, "a": {:hex, :a, "1", "i", [:mix], [], "hexpm", "o"}}',
+            "mix.lock:1:56: duplicate lock entry 'a'",
+        ),
+        ("[1, 2]", "mix.lock:1:1: mix.lock is not a single map"),
+        (
+            '%{"a": {:hex, :a, "1", "i", [:mix], [], "hexpm", "o"},\n  "b": {:hex, :b, ',
+            "mix.lock:2:19: Elixir syntax error: unexpected end of file (is the file truncated?)",
+        ),
+    ],
+)
 def test_mix_lock_errors(text: str, message: str) -> None:
     with pytest.raises(InputError) as info:
         read_mix_lock_text("mix.lock", text)
@@ -76,7 +89,7 @@ def test_empty_lock() -> None:
     assert read_mix_lock_text("mix.lock", "").entries == ()
 
 
-MIX_EXS = '''
+MIX_EXS = """
 defmodule MyApp.MixProject do
   use Mix.Project
 
@@ -118,7 +131,7 @@ defmodule MyApp.MixProject do
     [setup: ["deps.get", "assets.setup"], "assets.deploy": ["esbuild default --minify", "phx.digest"]]
   end
 end
-'''
+"""
 
 
 def test_mix_exs_project_and_deps() -> None:
@@ -153,7 +166,8 @@ def test_mix_exs_project_and_deps() -> None:
     assert dynamic[0].value.reason == "call to External.dep"
     custom = deps["custom"]
     assert isinstance(custom, HexDep) and custom.requirement == "~> 1.0"
-    assert str(deps["jason"].where) == "mix.exs:22:7"
+    jason = deps["jason"]
+    assert isinstance(jason, HexDep) and str(jason.where) == "mix.exs:22:7"
 
 
 def test_mix_exs_env_changes_values() -> None:
@@ -167,12 +181,17 @@ def test_mix_exs_env_changes_values() -> None:
 
 
 def test_umbrella_root() -> None:
-    exs = read_mix_exs(parse_text("mix.exs", '''
+    exs = read_mix_exs(
+        parse_text(
+            "mix.exs",
+            """
 defmodule Umb.MixProject do
   use Mix.Project
   def project, do: [apps_path: "apps", version: "1.0.0", deps: [], releases: [umb: [applications: [a: :permanent]]]]
 end
-'''))
+""",
+        )
+    )
     assert exs.apps_path == "apps" and exs.app is None and exs.releases == ("umb",)
 
 
@@ -183,12 +202,17 @@ def test_mix_exs_without_project_is_an_error() -> None:
 
 
 def test_mix_exs_dynamic_deps() -> None:
-    exs = read_mix_exs(parse_text("mix.exs", '''
+    exs = read_mix_exs(
+        parse_text(
+            "mix.exs",
+            """
 defmodule D.MixProject do
   use Mix.Project
   def project, do: [app: :d, version: "1.0.0", deps: Mess.deps()]
 end
-'''))
+""",
+        )
+    )
     assert isinstance(exs.deps, Dynamic) and exs.deps.source == "Mess.deps()"
 
 
@@ -245,13 +269,20 @@ end
 def test_rustler_modules() -> None:
     found = rustler_modules(parse_text("lib/native.ex", NATIVE))
     assert [(m.module, m.kind) for m in found] == [
-        ("MyApp.Native", "precompiled"), ("MyApp.Second", "rustler"),
-        ("MyApp.Opts", "rustler"), ("MyApp.LiteralVar", "rustler"), ("MyApp.Call", "precompiled"),
+        ("MyApp.Native", "precompiled"),
+        ("MyApp.Second", "rustler"),
+        ("MyApp.Opts", "rustler"),
+        ("MyApp.LiteralVar", "rustler"),
+        ("MyApp.Call", "precompiled"),
     ]
     native, second, opts, literal_var, call = found
     assert literal_var.options is None and literal_var.otp_app == "my_app"
     assert str(native.where) == "lib/native.ex:11:3"
-    assert (native.otp_app, native.crate, native.nif_versions) == ("my_app", "my_crate", ("2.15", "2.16"))
+    assert (native.otp_app, native.crate, native.nif_versions) == (
+        "my_app",
+        "my_crate",
+        ("2.15", "2.16"),
+    )
     assert isinstance(native.version, Dynamic) and native.version.source == "version"
     assert native.force_build is False  # MY_BUILD is unset
     assert second.crate == "second" and second.path == "native/second"
@@ -263,7 +294,10 @@ def test_rustler_modules() -> None:
 
 
 def test_rustler_module_reading_the_switch_is_flagged() -> None:
-    found = rustler_modules(parse_text("lib/n.ex", '''
+    found = rustler_modules(
+        parse_text(
+            "lib/n.ex",
+            """
 defmodule N do
   if System.get_env("PRECOMPILED_NIF") do
     use Rustler, otp_app: :n, skip_compilation?: true
@@ -271,6 +305,8 @@ defmodule N do
     use Rustler, otp_app: :n
   end
 end
-'''))
+""",
+        )
+    )
     assert len(found) == 2
     assert all(m.reads_precompiled_nif for m in found)

@@ -22,7 +22,7 @@ from nixgen.model import (
     RegistrySource,
     Toolchain,
 )
-from nixgen.readers.text import parse_toml, read_text, read_toml, rel
+from nixgen.readers.text import parse_toml, parse_toml_fast, read_text, read_toml, rel
 
 Table = dict[str, object]
 
@@ -368,7 +368,7 @@ def read_cargo_lock(root: Path, path: Path) -> CargoLock:
     `RegistrySource.url` (it is part of that registry's URL); `registry+` is dropped.
     """
     text = read_text(root, path)
-    data = parse_toml(root, path, text)
+    data = parse_toml_fast(root, path, text)
     where = Position(rel(root, path))
     checksums = _v1_checksums(_table(data.get("metadata"), "metadata", where))
     entries = data.get("package", [])

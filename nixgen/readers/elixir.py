@@ -83,20 +83,28 @@ def parse_file(root: Path, path: Path) -> Source:
 
 
 def _syntax_error(source: Source) -> InputError:
-    hint = "nixgen reads this file without running it; fix the syntax (does `mix compile` accept it?)"
+    hint = (
+        "nixgen reads this file without running it; fix the syntax (does `mix compile` accept it?)"
+    )
     root = source.tree.root_node
     missing = next((n for n in _descendants(root) if n.is_missing), None)
     if missing is not None:
-        return InputError(f"Elixir syntax error: missing `{missing.type}`", source.pos(missing), hint)
+        return InputError(
+            f"Elixir syntax error: missing `{missing.type}`", source.pos(missing), hint
+        )
     bad = next((n for n in _descendants(root) if n.type == "ERROR"), root)
     while (inner := next((c for c in bad.children if c.type == "ERROR"), None)) is not None:
         bad = inner
     if bad.end_byte >= len(source.data.rstrip()):
         row, col = root.end_point
-        return InputError("Elixir syntax error: unexpected end of file (is the file truncated?)",
-                          Position(source.path, row + 1, col + 1), hint)
-    return InputError(f"Elixir syntax error: unexpected `{_snippet(source, bad)}`",
-                      source.pos(bad), hint)
+        return InputError(
+            "Elixir syntax error: unexpected end of file (is the file truncated?)",
+            Position(source.path, row + 1, col + 1),
+            hint,
+        )
+    return InputError(
+        f"Elixir syntax error: unexpected `{_snippet(source, bad)}`", source.pos(bad), hint
+    )
 
 
 def _descendants(node: Node) -> Iterator[Node]:
@@ -143,8 +151,11 @@ def do_block(node: Node) -> Node | None:
 
 def block_body(node: Node) -> list[Node]:
     """Statements of a do_block (without `else`/`after` clauses)."""
-    return [c for c in node.named_children if c.type not in ("comment", "else_block", "after_block",
-                                                              "rescue_block", "catch_block")]
+    return [
+        c
+        for c in node.named_children
+        if c.type not in ("comment", "else_block", "after_block", "rescue_block", "catch_block")
+    ]
 
 
 def keyword_key(source: Source, pair: Node) -> str:
@@ -285,7 +296,9 @@ class Evaluator:
 
     def eval_block(self, node: Node) -> Term:
         """A do-block or expression: assignments bind locals, the last expression is the value."""
-        statements = block_body(node) if node.type in ("do_block", "block", "else_block") else [node]
+        statements = (
+            block_body(node) if node.type in ("do_block", "block", "else_block") else [node]
+        )
         saved = dict(self.locals)
         value: Term = None
         try:
@@ -312,8 +325,19 @@ def _string_content(ev: Evaluator, node: Node) -> str | Dynamic:
     return "".join(parts)
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "s": " ", "e": "\x1b", "0": "\0", "a": "\a",
-            "b": "\b", "f": "\f", "v": "\v", "d": "\x7f"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "s": " ",
+    "e": "\x1b",
+    "0": "\0",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "d": "\x7f",
+}
 
 
 def _unescape(seq: str) -> str:
@@ -423,8 +447,11 @@ def _eval_map(ev: Evaluator, node: Node) -> Term:
     content = next((c for c in node.named_children if c.type == "map_content"), None)
     for child in content.named_children if content is not None else []:
         if child.type == "keywords":
-            pairs.extend((t.items[0], t.items[1]) for t in _as_list(_eval_keywords(ev, child))
-                         if isinstance(t, ETuple))
+            pairs.extend(
+                (t.items[0], t.items[1])
+                for t in _as_list(_eval_keywords(ev, child))
+                if isinstance(t, ETuple)
+            )
         elif child.type == "binary_operator" and operator(ev.source, child) == "=>":
             left, right = operands(child)
             pairs.append((ev.eval(left), ev.eval(right)))
@@ -435,10 +462,14 @@ def _eval_map(ev: Evaluator, node: Node) -> Term:
 
 def _eval_sigil(ev: Evaluator, node: Node) -> Term:
     name = next((ev.source.text(c) for c in node.named_children if c.type == "sigil_name"), "")
-    modifiers = next((ev.source.text(c) for c in node.named_children
-                      if c.type == "sigil_modifiers"), "")
-    content = _string_content(ev, node) if name in ("w", "s") else "".join(
-        ev.source.text(c) for c in node.named_children if c.type == "quoted_content")
+    modifiers = next(
+        (ev.source.text(c) for c in node.named_children if c.type == "sigil_modifiers"), ""
+    )
+    content = (
+        _string_content(ev, node)
+        if name in ("w", "s")
+        else "".join(ev.source.text(c) for c in node.named_children if c.type == "quoted_content")
+    )
     if isinstance(content, Dynamic):
         return content
     if name in ("s", "S"):
@@ -474,8 +505,9 @@ def _eval_unary(ev: Evaluator, node: Node) -> Term:
 def _attribute(ev: Evaluator, node: Node, operand: Node) -> Term:
     name = call_name(operand) if operand.type == "call" else ev.source.text(operand)
     if ev.module is not None:
-        defined = [v for n, v in ev.module.attributes
-                   if n == name and v.start_byte < node.start_byte]
+        defined = [
+            v for n, v in ev.module.attributes if n == name and v.start_byte < node.start_byte
+        ]
         if defined:
             value = Evaluator(ev.source, ev.module, ev.env, ev.system_env).eval(defined[-1])
             if isinstance(value, Dynamic):
@@ -539,8 +571,11 @@ def _eval_identifier(ev: Evaluator, node: Node) -> Term:
     if name in ev.locals:
         return _named(ev, node, ev.locals[name])
     if ev.module is not None and name in ev.module.variables:
-        return _named(ev, node, Evaluator(ev.source, ev.module, ev.env, ev.system_env).eval(
-            ev.module.variables[name]))
+        return _named(
+            ev,
+            node,
+            Evaluator(ev.source, ev.module, ev.env, ev.system_env).eval(ev.module.variables[name]),
+        )
     if ev.module is not None and name in ev.module.functions:
         return _call_site(ev, node, ev.call_function(name, node))
     return ev.source.dynamic(node, f"variable `{name}`")
@@ -641,8 +676,9 @@ def keyword_pairs(term: Term) -> list[tuple[str, Term]] | None:
         return None
     pairs: list[tuple[str, Term]] = []
     for item in term:
-        if not (isinstance(item, ETuple) and len(item.items) == 2
-                and isinstance(item.items[0], Atom)):
+        if not (
+            isinstance(item, ETuple) and len(item.items) == 2 and isinstance(item.items[0], Atom)
+        ):
             return None
         pairs.append((item.items[0].name, item.items[1]))
     return pairs

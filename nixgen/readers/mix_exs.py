@@ -57,8 +57,9 @@ class MixExs:
     project_extra: Dynamic | None = None  # a non-literal part merged into project/0
 
 
-def read_mix_exs(source: Source, env: str = "prod",
-                 system_env: Mapping[str, str] | None = None) -> MixExs:
+def read_mix_exs(
+    source: Source, env: str = "prod", system_env: Mapping[str, str] | None = None
+) -> MixExs:
     module = _project_module(source)
     ev = Evaluator(source, module, env, dict(system_env or {}))
     pairs, extra = _project_pairs(source, module, ev)
@@ -87,14 +88,20 @@ def _project_pairs(source: Source, module: Module, ev: Evaluator) -> tuple[Pairs
     body = module.functions.get("project")
     statements = block_body(body) if body is not None and body.type == "do_block" else [body]
     last = statements[-1] if statements else None
-    if last is not None and last.type == "binary_operator" and operator(source, last) in ("|>", "++"):
+    if (
+        last is not None
+        and last.type == "binary_operator"
+        and operator(source, last) in ("|>", "++")
+    ):
         left, right = operands(last)
         base = keyword_pairs(ev.eval(left))
         if base is not None:
             return base, source.dynamic(right, "added to project/0 by code nixgen does not run")
-    raise InputError("project/0 does not return a keyword list nixgen can read",
-                     source.pos(body) if body is not None else Position(source.path),
-                     "keep `def project, do: [app: ..., version: ..., deps: deps()]` literal")
+    raise InputError(
+        "project/0 does not return a keyword list nixgen can read",
+        source.pos(body) if body is not None else Position(source.path),
+        "keep `def project, do: [app: ..., version: ..., deps: deps()]` literal",
+    )
 
 
 def _project_module(source: Source) -> Module:
@@ -102,14 +109,19 @@ def _project_module(source: Source) -> Module:
     for module in found:
         body = do_block(module.node)
         statements = block_body(body) if body is not None else []
-        if any(call_name(s) == "use" and call_args(s) and source.text(call_args(s)[0]) == "Mix.Project"
-               for s in statements):
+        if any(
+            call_name(s) == "use" and call_args(s) and source.text(call_args(s)[0]) == "Mix.Project"
+            for s in statements
+        ):
             return module
     with_project = [m for m in found if "project" in m.functions]
     if with_project:
         return with_project[0]
-    raise InputError("no module with `use Mix.Project` and a project/0 function", None,
-                     "is this a Mix project? nixgen needs the project's mix.exs")
+    raise InputError(
+        "no module with `use Mix.Project` and a project/0 function",
+        None,
+        "is this a Mix project? nixgen needs the project's mix.exs",
+    )
 
 
 def _str(term: Term) -> str | Dynamic | None:
@@ -168,17 +180,26 @@ def _deps(source: Source, term: Term) -> tuple[MixDep, ...] | Dynamic:
 def _dep(source: Source, item: Term) -> MixDep:
     if isinstance(item, Dynamic):
         return DynamicDep(item)
-    if not (isinstance(item, ETuple) and 1 <= len(item.items) <= 3
-            and isinstance(item.items[0], Atom)):
-        return DynamicDep(Dynamic(repr(item), _where(source, item), "not a {:name, ...} dependency"))
+    if not (
+        isinstance(item, ETuple) and 1 <= len(item.items) <= 3 and isinstance(item.items[0], Atom)
+    ):
+        return DynamicDep(
+            Dynamic(repr(item), _where(source, item), "not a {:name, ...} dependency")
+        )
     name = item.items[0].name
     rest = list(item.items[1:])
-    requirement = rest.pop(0) if rest and isinstance(rest[0], str | Dynamic) else None
+    requirement: str | Dynamic | None = None
+    if rest and isinstance(rest[0], str | Dynamic):
+        requirement, rest = rest[0], rest[1:]
     options = keyword_pairs(rest[0]) if rest else []
     if options is None:
-        return DynamicDep(rest[0] if isinstance(rest[0], Dynamic) else
-                          Dynamic(f"{{:{name}, ...}}", _where(source, item),
-                                  "options are not a keyword list"))
+        return DynamicDep(
+            rest[0]
+            if isinstance(rest[0], Dynamic)
+            else Dynamic(
+                f"{{:{name}, ...}}", _where(source, item), "options are not a keyword list"
+            )
+        )
     return _classify(name, requirement, options, _where(source, item))
 
 
@@ -188,8 +209,9 @@ def _where(source: Source, item: Term) -> Position:
     return Position(source.path)
 
 
-def _classify(name: str, requirement: str | Dynamic | None, pairs: Pairs,
-              where: Position) -> MixDep:
+def _classify(
+    name: str, requirement: str | Dynamic | None, pairs: Pairs, where: Position
+) -> MixDep:
     opts = _options(pairs)
     if keyword_get(pairs, "in_umbrella") is True:
         return UmbrellaDep(name, opts, where)
@@ -202,12 +224,21 @@ def _classify(name: str, requirement: str | Dynamic | None, pairs: Pairs,
     package = atom_or_str(keyword_get(pairs, "hex")) or name
     repo = keyword_get(pairs, "repo")
     org = keyword_get(pairs, "organization")
-    repo_name = repo if isinstance(repo, str) else (f"hexpm:{org}" if isinstance(org, str) else None)
+    repo_name = (
+        repo if isinstance(repo, str) else (f"hexpm:{org}" if isinstance(org, str) else None)
+    )
     return HexDep(name, requirement, package, repo_name, opts, where)
 
 
-def _git_dep(name: str, requirement: str | Dynamic | None, pairs: Pairs, opts: DepOptions,
-             where: Position, git: Term, github: Term) -> GitDep:
+def _git_dep(
+    name: str,
+    requirement: str | Dynamic | None,
+    pairs: Pairs,
+    opts: DepOptions,
+    where: Position,
+    git: Term,
+    github: Term,
+) -> GitDep:
     if isinstance(github, str):
         url: str | Dynamic = f"https://github.com/{github}.git"
     else:
@@ -217,8 +248,19 @@ def _git_dep(name: str, requirement: str | Dynamic | None, pairs: Pairs, opts: D
         value = keyword_get(pairs, key)
         return value if isinstance(value, str) else None
 
-    return GitDep(name, url, requirement, opt("ref"), opt("branch"), opt("tag"), opt("sparse"),
-                  opt("subdir"), keyword_get(pairs, "submodules") is True, opts, where)
+    return GitDep(
+        name,
+        url,
+        requirement,
+        opt("ref"),
+        opt("branch"),
+        opt("tag"),
+        opt("sparse"),
+        opt("subdir"),
+        keyword_get(pairs, "submodules") is True,
+        opts,
+        where,
+    )
 
 
 def _flag(term: Term, default: bool) -> bool | Dynamic:

@@ -20,7 +20,7 @@ from nixgen.readers.elixir import (
     parse_text,
 )
 
-_HINT = "regenerate the lock with `mix deps.get`; nixgen never drops a lock entry it does not understand"
+_HINT = "regenerate the lock with `mix deps.get` (nixgen never drops a lock entry it cannot read)"
 
 
 def read_mix_lock(root: Path, path: Path) -> MixLock:
@@ -51,8 +51,11 @@ def _entries(source: Source, content: Node | None) -> list[tuple[Node, Node]]:
     found: list[tuple[Node, Node]] = []
     for child in content.named_children if content is not None else []:
         if child.type == "keywords":
-            found.extend((_field(p, "key"), _field(p, "value"))
-                         for p in child.named_children if p.type == "pair")
+            found.extend(
+                (_field(p, "key"), _field(p, "value"))
+                for p in child.named_children
+                if p.type == "pair"
+            )
         elif child.type == "binary_operator":
             found.append((_field(child, "left"), _field(child, "right")))
         elif child.type != "comment":
@@ -77,8 +80,11 @@ def _entry(source: Source, key_node: Node, value_node: Node) -> LockEntry:
         return _hex(source, key, value, value_node)
     if isinstance(value, ETuple) and value.items and value.items[0] == Atom("git"):
         return _git(source, key, value, value_node)
-    raise InputError(f"lock entry {key!r} has an unknown shape (expected {{:hex, ...}} or {{:git, ...}})",
-                     source.pos(value_node), _HINT)
+    raise InputError(
+        f"lock entry {key!r} has an unknown shape (expected {{:hex, ...}} or {{:git, ...}})",
+        source.pos(value_node),
+        _HINT,
+    )
 
 
 def _shape_error(source: Source, key: str, node: Node, what: str) -> InputError:
@@ -88,7 +94,9 @@ def _shape_error(source: Source, key: str, node: Node, what: str) -> InputError:
 def _hex(source: Source, key: str, value: ETuple, node: Node) -> HexLockEntry:
     items = value.items
     if len(items) not in (7, 8):
-        raise _shape_error(source, key, node, f":hex tuple has {len(items)} elements, expected 7 or 8")
+        raise _shape_error(
+            source, key, node, f":hex tuple has {len(items)} elements, expected 7 or 8"
+        )
     _, package, version, inner, managers, deps, repo, *outer = items
     strings = (atom_or_str(package), version, inner, repo, *outer)
     if not all(isinstance(s, str) for s in strings) or not isinstance(managers, list):
@@ -97,9 +105,15 @@ def _hex(source: Source, key: str, value: ETuple, node: Node) -> HexLockEntry:
     if len(manager_names) != len(managers):
         raise _shape_error(source, key, node, "build managers must be atoms")
     return HexLockEntry(
-        name=key, package=str(atom_or_str(package)), version=str(version), inner_checksum=str(inner),
-        managers=manager_names, deps=_lock_deps(source, key, deps, node), repo=str(repo),
-        outer_checksum=str(outer[0]) if outer else None, where=source.pos(node),
+        name=key,
+        package=str(atom_or_str(package)),
+        version=str(version),
+        inner_checksum=str(inner),
+        managers=manager_names,
+        deps=_lock_deps(source, key, deps, node),
+        repo=str(repo),
+        outer_checksum=str(outer[0]) if outer else None,
+        where=source.pos(node),
     )
 
 
@@ -115,18 +129,23 @@ def _lock_deps(source: Source, key: str, deps: Term, node: Node) -> tuple[LockDe
         pairs = keyword_pairs(options)
         if pairs is None or not (requirement is None or isinstance(requirement, str)):
             raise _shape_error(source, key, node, f"dependency {name.name!r} is malformed")
-        result.append(LockDep(
-            name=name.name, requirement=requirement,
-            package=atom_or_str(keyword_get(pairs, "hex")) or name.name,
-            repo=str(keyword_get(pairs, "repo", "hexpm")),
-            optional=keyword_get(pairs, "optional", False) is True,
-        ))
+        result.append(
+            LockDep(
+                name=name.name,
+                requirement=requirement,
+                package=atom_or_str(keyword_get(pairs, "hex")) or name.name,
+                repo=str(keyword_get(pairs, "repo", "hexpm")),
+                optional=keyword_get(pairs, "optional", False) is True,
+            )
+        )
     return tuple(result)
 
 
 def _git(source: Source, key: str, value: ETuple, node: Node) -> GitLockEntry:
     if len(value.items) != 4:
-        raise _shape_error(source, key, node, f":git tuple has {len(value.items)} elements, expected 4")
+        raise _shape_error(
+            source, key, node, f":git tuple has {len(value.items)} elements, expected 4"
+        )
     _, url, rev, options = value.items
     pairs = keyword_pairs(options)
     if not isinstance(url, str) or not isinstance(rev, str) or pairs is None:
@@ -138,8 +157,14 @@ def _git(source: Source, key: str, value: ETuple, node: Node) -> GitLockEntry:
 
     depth = keyword_get(pairs, "depth")
     return GitLockEntry(
-        name=key, url=url, rev=rev, branch=opt("branch"), tag=opt("tag"), ref=opt("ref"),
-        sparse=opt("sparse"), subdir=opt("subdir"),
+        name=key,
+        url=url,
+        rev=rev,
+        branch=opt("branch"),
+        tag=opt("tag"),
+        ref=opt("ref"),
+        sparse=opt("sparse"),
+        subdir=opt("subdir"),
         submodules=keyword_get(pairs, "submodules", False) is True,
         depth=depth if isinstance(depth, int) and not isinstance(depth, bool) else None,
         where=source.pos(node),

@@ -49,8 +49,9 @@ class _Context:
     system_env: Mapping[str, str]
 
 
-def read_inputs(root: Path, env: str = "prod",
-                system_env: Mapping[str, str] | None = None) -> Inputs:
+def read_inputs(
+    root: Path, env: str = "prod", system_env: Mapping[str, str] | None = None
+) -> Inputs:
     layout = discover(root)
     ctx = _Context(root, env, dict(system_env or {}))
     mix_projects = tuple(_mix_project(ctx, d) for d in layout.mix_roots)
@@ -97,8 +98,12 @@ def _rustler_modules(ctx: _Context, directory: Path) -> tuple[RustlerModule, ...
     return tuple(found)
 
 
-def _children(ctx: _Context, directory: Path, apps_path: str | Dynamic | None,
-              apps: tuple[str, ...] | Dynamic | None) -> tuple[MixProject, ...]:
+def _children(
+    ctx: _Context,
+    directory: Path,
+    apps_path: str | Dynamic | None,
+    apps: tuple[str, ...] | Dynamic | None,
+) -> tuple[MixProject, ...]:
     if not isinstance(apps_path, str):
         return ()
     apps_dir = directory / apps_path
@@ -109,16 +114,26 @@ def _children(ctx: _Context, directory: Path, apps_path: str | Dynamic | None,
 
 
 def _locks(root: Path, projects: tuple[MixProject, ...]) -> tuple[MixLock, ...]:
-    paths = sorted({p.lockfile for top in projects for p in top.walk()
-                    if isinstance(p.lockfile, str) and not p.lockfile.startswith("../")
-                    and (root / p.lockfile).is_file()})
+    paths = sorted(
+        {
+            p.lockfile
+            for top in projects
+            for p in top.walk()
+            if isinstance(p.lockfile, str)
+            and not p.lockfile.startswith("../")
+            and (root / p.lockfile).is_file()
+        }
+    )
     return tuple(read_mix_lock(root, root / p) for p in paths)
 
 
 def _tool_versions(root: Path, layout: Layout) -> ToolVersions | None:
     for path in layout.version_files:
-        versions = read_tool_versions(root, path) if path.name == ".tool-versions" else read_mise(
-            root, path)
+        versions = (
+            read_tool_versions(root, path)
+            if path.name == ".tool-versions"
+            else read_mise(root, path)
+        )
         if versions.erlang or versions.elixir:
             return versions
     return None

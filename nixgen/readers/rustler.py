@@ -32,8 +32,9 @@ _OPAQUE_CALLS = {"defmodule", "def", "defp", "defmacro", "defmacrop", "quote"}
 _LITERAL_NODES = {"string", "charlist", "sigil", "comment"}
 
 
-def rustler_modules(source: Source, env: str = "prod",
-                    system_env: Mapping[str, str] | None = None) -> list[RustlerModule]:
+def rustler_modules(
+    source: Source, env: str = "prod", system_env: Mapping[str, str] | None = None
+) -> list[RustlerModule]:
     reads_switch = b"PRECOMPILED_NIF" in source.data
     found: list[RustlerModule] = []
     for module in modules(source):
@@ -49,7 +50,9 @@ def _uses(source: Source, module: Module) -> list[Node]:
         return []
 
     def opaque(node: Node) -> bool:
-        return node.type in _LITERAL_NODES or (node is not body and call_name(node) in _OPAQUE_CALLS)
+        return node.type in _LITERAL_NODES or (
+            node is not body and call_name(node) in _OPAQUE_CALLS
+        )
 
     return [n for n in walk(body, opaque) if call_name(n) == "use" and _kind(source, n)]
 
@@ -59,13 +62,19 @@ def _kind(source: Source, use: Node) -> RustlerKind | None:
     return _KINDS.get(source.text(args[0])) if args and args[0].type == "alias" else None
 
 
-def _read_use(source: Source, ev: Evaluator, module: Module, use: Node,
-              reads_switch: bool) -> RustlerModule:
+def _read_use(
+    source: Source, ev: Evaluator, module: Module, use: Node, reads_switch: bool
+) -> RustlerModule:
     kind = _kind(source, use)
     assert kind is not None
     args = call_args(use)[1:]
-    base = RustlerModule(module=module.name, where=source.pos(use), kind=kind, options=None,
-                         reads_precompiled_nif=reads_switch)
+    base = RustlerModule(
+        module=module.name,
+        where=source.pos(use),
+        kind=kind,
+        options=None,
+        reads_precompiled_nif=reads_switch,
+    )
     if not args:
         return base
     options = ev.eval(args[0]) if len(args) == 1 else source.dynamic(args[0])
@@ -123,7 +132,9 @@ def _load_from(term: Term) -> LoadFrom | Dynamic | None:
         return term
     if isinstance(term, ETuple) and len(term.items) == 2:
         app, path = term.items
-        app_name = app if isinstance(app, Dynamic) else (app.name if isinstance(app, Atom) else None)
+        app_name = (
+            app if isinstance(app, Dynamic) else (app.name if isinstance(app, Atom) else None)
+        )
         path_value = path if isinstance(path, str | Dynamic) else None
         if app_name is not None and path_value is not None:
             return LoadFrom(app_name, path_value)
