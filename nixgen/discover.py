@@ -43,10 +43,6 @@ class Layout:
 
 
 def discover(root: Path) -> Layout:
-    if not root.is_dir():
-        raise InputError(
-            "not a directory", Position(str(root)), "pass the directory that holds your mix.exs"
-        )
     files = list(_walk(root))
     mix_files = [f for f in files if f.name == "mix.exs"]
     return Layout(
@@ -85,7 +81,7 @@ def _top_level_mix_roots(root: Path, mix_files: list[Path]) -> tuple[Path, ...]:
     if not tops:
         raise InputError(
             "no mix.exs found",
-            Position(str(root)),
+            Position("."),
             "run nixgen in the directory of your Mix project (where mix.exs is)",
         )
     return tuple(sorted(tops))

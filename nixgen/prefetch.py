@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple, Protocol
@@ -84,15 +85,12 @@ class GitPrefetcher:
 
     def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
         _check_arguments(url, rev)
-        try:
-            if self._use_nix_prefetch_git:
-                return self._with_nix_prefetch_git(url, rev, submodules)
+        if not self._use_nix_prefetch_git:
             return self._with_git(url, rev, submodules)
+        try:
+            return self._with_nix_prefetch_git(url, rev, submodules)
         except ToolError as error:
-            raise ToolError(
-                f"cannot prefetch {url} at {rev}: {error.message}",
-                hint=error.hint or "check that the URL is reachable and the revision exists",
-            ) from error
+            raise _fetch_error(url, rev, error) from error
 
     def _with_nix_prefetch_git(self, url: str, rev: str, submodules: bool) -> str:
         args = ["nix-prefetch-git", "--url", url, "--rev", rev, "--quiet"]
@@ -101,11 +99,23 @@ class GitPrefetcher:
         return _hash_from_json(self._runner.run(args))
 
     def _with_git(self, url: str, rev: str, submodules: bool) -> str:
+        with self.checkout(url, rev, submodules=submodules) as (hash_, _):
+            return hash_
+
+    @contextmanager
+    def checkout(
+        self, url: str, rev: str, *, submodules: bool = False
+    ) -> Iterator[tuple[str, Path]]:
+        """The `fetchgit` hash and a temporary checkout without `.git`, to read files from."""
+        _check_arguments(url, rev)
         with tempfile.TemporaryDirectory(prefix="nixgen-git-") as tmp:
             checkout = Path(tmp)
-            self._checkout(url, rev, checkout, submodules)
+            try:
+                self._checkout(url, rev, checkout, submodules)
+            except ToolError as error:
+                raise _fetch_error(url, rev, error) from error
             remove_dot_git(checkout)
-            return nar_hash(checkout)
+            yield nar_hash(checkout), checkout
 
     def _checkout(self, url: str, rev: str, checkout: Path, submodules: bool) -> None:
         # The steps of nixpkgs' nix-prefetch-git. A remote named origin lets
@@ -127,6 +137,13 @@ class GitPrefetcher:
         git("checkout", "--quiet", "--detach", target)
         if submodules:
             git("submodule", "update", "--init", "--recursive", "--quiet")
+
+
+def _fetch_error(url: str, rev: str, error: ToolError) -> ToolError:
+    return ToolError(
+        f"cannot prefetch {url} at {rev}: {error.message}",
+        hint=error.hint or "check that the URL is reachable and the revision exists",
+    )
 
 
 def remove_dot_git(root: Path) -> None:

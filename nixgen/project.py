@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from nixgen.errors import InputError, Position
 from nixgen.model import Project
 from nixgen.readers.project import read_inputs
 from nixgen.resolve import resolve
@@ -14,4 +15,8 @@ def load_project(
     root: Path, env: str = "prod", system_env: Mapping[str, str] | None = None
 ) -> Project:
     """`system_env` answers `System.get_env/1,2` in project code; by default all are unset."""
+    if not root.is_dir():
+        raise InputError(
+            "not a directory", Position(str(root)), "pass the directory that holds your mix.exs"
+        )
     return resolve(read_inputs(root.resolve(), env, system_env), env)

@@ -190,16 +190,20 @@ def _load_from(
 
 def _not_nifs(inputs: Inputs, nifs: tuple[Nif, ...]) -> tuple[NotNif, ...]:
     used = {n.package for n in nifs}
-    unknown = [n.module for n in nifs if n.crate is None]
-    caveat = f"; {', '.join(unknown)} has dynamic options and may load it" if unknown else ""
+    unknown = ", ".join(n.module for n in nifs if n.crate is None)
     return tuple(
-        NotNif(
-            p.manifest,
-            p.name,
-            "cdylib/dylib crate that no `use Rustler` module loads"
-            + (" (it depends on rustler)" if p.rustler else "")
-            + caveat,
-        )
+        NotNif(p.manifest, p.name, _not_nif_reason(p, unknown))
         for p in inputs.cargo_packages
         if p.is_dynamic_library and p.manifest not in used
     )
+
+
+def _not_nif_reason(package: CargoPackage, unknown_modules: str) -> str:
+    if package.rustler is None:
+        return "cdylib/dylib crate without a rustler dependency that no `use Rustler` loads"
+    if unknown_modules:
+        return (
+            f"depends on rustler and may be the crate of {unknown_modules}, whose options "
+            "are dynamic; nixgen does not guess"
+        )
+    return "depends on rustler, but no `use Rustler` module loads it"

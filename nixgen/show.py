@@ -69,7 +69,9 @@ def _fmt(value: object) -> str:
 def _mix_project(project: Project, mix: MixProject) -> Iterator[str]:
     yield ""
     kind = "umbrella" if mix.is_umbrella else "app"
-    yield f"Mix {kind} {_fmt(mix.app)} {_fmt(mix.version)} in {mix.dir} (elixir {_fmt(mix.elixir)})"
+    name = _fmt(mix.app) if mix.app is not None else f"(apps in {_fmt(mix.apps_path)})"
+    elixir = f", elixir {_fmt(mix.elixir)}" if mix.elixir is not None else ""
+    yield f"Mix {kind} {name} {_fmt(mix.version)} in {mix.dir}{elixir}"
     lock = next((lk for lk in project.locks if lk.path == mix.lockfile), None)
     if lock is not None:
         yield f"  lock {lock.path}: {lock.hex_count} hex, {lock.git_count} git"
@@ -120,7 +122,8 @@ def _cargo(project: Project) -> Iterator[str]:
     for lock in project.cargo_locks:
         sys_crates = sorted({c.name for c in lock.packages if c.is_sys})
         extra = f"; -sys: {', '.join(sys_crates)}" if sys_crates else ""
-        yield f"  lock {lock.path} v{lock.version}: {len(lock.packages)} packages{extra}"
+        count = len(lock.packages)
+        yield f"  lock {lock.path} v{lock.version}: {count} package{'s' * (count != 1)}{extra}"
     for toolchain in project.toolchains:
         yield f"  toolchain {toolchain.path}: {_fmt(toolchain.channel)}"
 

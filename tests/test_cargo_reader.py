@@ -33,13 +33,28 @@ CRATES_IO = "https://github.com/rust-lang/crates.io-index"
 CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
 
 
-def _write(root: Path, files: dict[str, str]) -> list[Path]:
-    """Write `files` (dedented) under `root`; the Cargo.toml paths, in the given order."""
+def _write(root: Path, files: dict[str, str], lib_rs: bool = True) -> list[Path]:
+    """Write `files` (dedented) under `root`, each crate with a src/lib.rs unless `lib_rs` is
+    false; the Cargo.toml paths, in the given order."""
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dedent(text).lstrip("\n"))
+        if lib_rs and path.name == "Cargo.toml" and "[package]" in text:
+            (path.parent / "src").mkdir(exist_ok=True)
+            (path.parent / "src" / "lib.rs").touch()
     return [root / name for name in files if name.endswith("Cargo.toml")]
+
+
+def test_a_package_without_library_target_has_no_crate_types(tmp_path: Path) -> None:
+    manifests = _write(
+        tmp_path,
+        {"fuzz/Cargo.toml": '[package]\nname = "fuzz"\nversion = "0.1.0"\n'},
+        lib_rs=False,
+    )
+    packages, _ = read_cargo_tree(tmp_path, manifests)
+    assert packages[0].crate_types == ()
+    assert not packages[0].is_dynamic_library
 
 
 def _tree(

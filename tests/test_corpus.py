@@ -284,7 +284,8 @@ def test_dynamic_forms_are_reported_with_their_source() -> None:
     assert modules["Mjml.Native"]["options"]["dynamic"].startswith("Precompiled.options(")
     # `mode = if Mix.env() in [:dev, :test], do: :debug, else: :release` is exact for a target env
     assert modules["Html5ever.Native"]["mode"] == "release"
-    assert modules["Html5ever.Native"]["version"]["dynamic"] == "version"
+    # `version = mix_config[:version]` with `mix_config = Mix.Project.config()`
+    assert modules["Html5ever.Native"]["version"] == "0.19.0-dev"
     keccak = modules["ExKeccak"]
     assert keccak["nif_versions"] == ["2.15", "2.16"]
     assert keccak["force_build"]["dynamic"].startswith('System.get_env("RUSTLER_BUILD")')

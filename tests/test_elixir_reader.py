@@ -106,7 +106,8 @@ def test_env_and_system_env_are_inputs() -> None:
         ("@missing", "@missing", "module attribute @missing is not defined before use"),
         ("~r/abc/", "~r/abc/", "~r sigil"),
         ("fn -> 1 end", "fn -> 1 end", "not a literal"),
-        ("Mix.Project.config()[:version]", "Mix.Project.config()[:version]", "not a literal"),
+        ("Mix.Project.config()[:version]", "Mix.Project.config()[:version]", "call to Mix.Project.config"),
+    ("Foo.bar()[:x]", "Foo.bar()[:x]", "call to Foo.bar"),
     ],
 )
 def test_dynamic_values_keep_source_and_position(expr: str, source: str, reason: str) -> None:
@@ -168,3 +169,18 @@ def test_syntax_errors_have_positions(text: str, where: str, what: str) -> None:
     assert message.startswith(where)
     assert what in message
     assert "hint:" in message
+
+
+def test_mix_project_config_and_access() -> None:
+    source = parse_text("n.ex", """
+defmodule N do
+  cfg = Mix.Project.config()
+  version = cfg[:version]
+  def x, do: [version, cfg[:package][:links]["GitHub"], cfg[:missing], %{a: 1}[:a]]
+end
+""")
+    module = modules(source)[0]
+    config: Term = [ETuple((Atom("version"), "1.0.0")),
+                    ETuple((Atom("package"), [ETuple((Atom("links"), EMap((("GitHub", "u"),))))]))]
+    ev = Evaluator(source, module, mix_config=config)
+    assert ev.call_function("x", module.node) == ["1.0.0", "u", None, 1]

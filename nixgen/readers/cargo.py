@@ -133,11 +133,13 @@ def read_manifest(root: Path, manifest: Path) -> RawManifest:
                 hint="add the missing table, or remove the file if it is not a crate",
             )
         return RawManifest(where.path, base, None, workspace)
-    package = _raw_package(data, base, where)
+    # Without [lib] and src/lib.rs a package has no library target (only binaries).
+    has_lib = "lib" in data or (root / manifest).parent.joinpath("src", "lib.rs").is_file()
+    package = _raw_package(data, base, where, has_lib)
     return RawManifest(where.path, base, package, workspace, _path_deps(data, base, where))
 
 
-def _raw_package(data: Table, base: str, where: Position) -> RawPackage:
+def _raw_package(data: Table, base: str, where: Position, has_lib: bool) -> RawPackage:
     package = _table(data["package"], "package", where)
     name = _string(package.get("name"), "package.name", where)
     if not name:
@@ -152,7 +154,7 @@ def _raw_package(data: Table, base: str, where: Position) -> RawPackage:
         lib_name=_string(lib.get("name"), "lib.name", where) or name.replace("-", "_"),
         # `crate_type` is the deprecated spelling Cargo still accepts.
         crate_types=_strings(lib.get("crate-type", lib.get("crate_type")), "lib.crate-type", where)
-        or ("lib",),
+        or (("lib",) if has_lib else ()),
         rustler=_find_rustler(data, where),
         features=tuple(sorted(_table(data.get("features"), "features", where))),
         workspace_key=None if pointer is None else _join(base, pointer),

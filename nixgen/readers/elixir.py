@@ -276,6 +276,7 @@ class Evaluator:
     env: str = "prod"
     system_env: Mapping[str, str] = field(default_factory=dict)
     locals: dict[str, Term] = field(default_factory=dict)
+    mix_config: Term = None  # what `Mix.Project.config()` returns: project/0's keyword list
     _active: set[str] = field(default_factory=set)
 
     def eval(self, node: Node) -> Term:
@@ -283,6 +284,12 @@ class Evaluator:
         if handler is None:
             return self.source.dynamic(node)
         return handler(self, node)
+
+    def fresh(self) -> Evaluator:
+        """An evaluator for the same module without this one's local variables."""
+        return Evaluator(
+            self.source, self.module, self.env, self.system_env, mix_config=self.mix_config
+        )
 
     def call_function(self, name: str, at: Node) -> Term:
         """Value of a local zero-arity function's body (each body evaluated once per call)."""
@@ -509,7 +516,7 @@ def _attribute(ev: Evaluator, node: Node, operand: Node) -> Term:
             v for n, v in ev.module.attributes if n == name and v.start_byte < node.start_byte
         ]
         if defined:
-            value = Evaluator(ev.source, ev.module, ev.env, ev.system_env).eval(defined[-1])
+            value = ev.fresh().eval(defined[-1])
             if isinstance(value, Dynamic):
                 return ev.source.dynamic(node, f"@{name} is `{value.source}`")
             return value
@@ -574,7 +581,7 @@ def _eval_identifier(ev: Evaluator, node: Node) -> Term:
         return _named(
             ev,
             node,
-            Evaluator(ev.source, ev.module, ev.env, ev.system_env).eval(ev.module.variables[name]),
+            ev.fresh().eval(ev.module.variables[name]),
         )
     if ev.module is not None and name in ev.module.functions:
         return _call_site(ev, node, ev.call_function(name, node))
@@ -592,6 +599,8 @@ def _eval_call(ev: Evaluator, node: Node) -> Term:
     args = call_args(node)
     if name == "Mix.env" and not args:
         return Atom(ev.env)
+    if name == "Mix.Project.config" and not args and ev.mix_config is not None:
+        return ev.mix_config
     if name == "System.get_env" and args:
         return _get_env(ev, node, args)
     if name == "if" and args:
@@ -633,6 +642,25 @@ def _eval_if(ev: Evaluator, node: Node, args: list[Node]) -> Term:
     return ev.source.dynamic(node, "unsupported if form")
 
 
+def _eval_access(ev: Evaluator, node: Node) -> Term:
+    """`term[key]` on keyword lists, maps and nil (Access)."""
+    target, key = node.child_by_field_name("target"), node.child_by_field_name("key")
+    if target is None or key is None:
+        return ev.source.dynamic(node)
+    container, wanted = ev.eval(target), ev.eval(key)
+    for value in (container, wanted):
+        if isinstance(value, Dynamic):
+            return ev.source.dynamic(node, value.reason)
+    if container is None:
+        return None
+    if isinstance(container, EMap):
+        return next((v for k, v in container.pairs if k == wanted), None)
+    pairs = keyword_pairs(container)
+    if pairs is not None and isinstance(wanted, Atom):
+        return keyword_get(pairs, wanted.name)
+    return ev.source.dynamic(node, "access on a value that is not a keyword list or map")
+
+
 def _eval_wrapped(ev: Evaluator, node: Node) -> Term:
     children = [c for c in node.named_children if c.type != "comment"]
     return ev.eval(children[0]) if len(children) == 1 else ev.source.dynamic(node)
@@ -662,6 +690,7 @@ _HANDLERS: dict[str, Callable[[Evaluator, Node], Term]] = {
     "identifier": _eval_identifier,
     "call": _eval_call,
     "parenthesized_expression": _eval_wrapped,
+    "access_call": _eval_access,
     "block": _eval_block,
     "else_block": _eval_block,
 }

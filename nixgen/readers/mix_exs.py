@@ -55,6 +55,7 @@ class MixExs:
     lockfile: str | Dynamic
     config_path: str | Dynamic
     project_extra: Dynamic | None = None  # a non-literal part merged into project/0
+    config: Term = None  # project/0's keyword list, for `Mix.Project.config()` elsewhere
 
 
 def read_mix_exs(
@@ -76,6 +77,7 @@ def read_mix_exs(
         config_path=_str(keyword_get(pairs, "config_path", "config/config.exs"))
         or "config/config.exs",
         project_extra=extra,
+        config=[ETuple((Atom(k), v)) for k, v in pairs],
     )
 
 

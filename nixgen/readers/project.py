@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nixgen.discover import SKIP_DIRS, Layout, discover
+from nixgen.errors import InputError, Position
 from nixgen.model import (
     CargoConfig,
     CargoLock,
@@ -20,7 +21,7 @@ from nixgen.model import (
     ToolVersions,
 )
 from nixgen.readers.cargo import read_cargo_config, read_cargo_lock, read_cargo_tree, read_toolchain
-from nixgen.readers.elixir import parse_file
+from nixgen.readers.elixir import Term, parse_file
 from nixgen.readers.mix_exs import child_path, read_mix_exs
 from nixgen.readers.mix_lock import read_mix_lock
 from nixgen.readers.rustler import rustler_modules
@@ -55,6 +56,7 @@ def read_inputs(
     layout = discover(root)
     ctx = _Context(root, env, dict(system_env or {}))
     mix_projects = tuple(_mix_project(ctx, d) for d in layout.mix_roots)
+    _check_inside(mix_projects)
     packages, workspaces = read_cargo_tree(root, list(layout.cargo_manifests))
     return Inputs(
         mix_projects=mix_projects,
@@ -84,17 +86,19 @@ def _mix_project(ctx: _Context, directory: Path) -> MixProject:
         aliases=exs.aliases,
         lockfile=child_path(here, exs.lockfile) if isinstance(exs.lockfile, str) else exs.lockfile,
         config_dir=config_dir if config_dir and (ctx.root / config_dir).is_dir() else None,
-        rustler_modules=_rustler_modules(ctx, directory),
+        rustler_modules=_rustler_modules(ctx, directory, exs.config),
         children=_children(ctx, directory, exs.apps_path, exs.apps),
         project_extra=exs.project_extra,
     )
 
 
-def _rustler_modules(ctx: _Context, directory: Path) -> tuple[RustlerModule, ...]:
+def _rustler_modules(ctx: _Context, directory: Path, config: Term) -> tuple[RustlerModule, ...]:
     found: list[RustlerModule] = []
     for path in sorted((directory / "lib").glob("**/*.ex")):
         if SKIP_DIRS.isdisjoint(path.relative_to(directory).parts) and path.is_file():
-            found.extend(rustler_modules(parse_file(ctx.root, path), ctx.env, ctx.system_env))
+            found.extend(
+                rustler_modules(parse_file(ctx.root, path), ctx.env, ctx.system_env, config)
+            )
     return tuple(found)
 
 
@@ -111,6 +115,18 @@ def _children(
     if isinstance(apps, tuple):
         candidates = [c for c in candidates if c.name in apps]
     return tuple(_mix_project(ctx, c) for c in candidates)
+
+
+def _check_inside(projects: tuple[MixProject, ...]) -> None:
+    """A lockfile above the project root means nixgen was started in an umbrella child."""
+    for project in projects:
+        if isinstance(project.lockfile, str) and project.lockfile.startswith("../"):
+            top = project.lockfile.rsplit("/", 1)[0]
+            raise InputError(
+                f"the lock file {project.lockfile} is outside this directory",
+                Position(f"{project.dir}/mix.exs".removeprefix("./")),
+                f"this looks like an umbrella child app: run nixgen in {top}, the umbrella root",
+            )
 
 
 def _locks(root: Path, projects: tuple[MixProject, ...]) -> tuple[MixLock, ...]:

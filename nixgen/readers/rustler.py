@@ -33,12 +33,15 @@ _LITERAL_NODES = {"string", "charlist", "sigil", "comment"}
 
 
 def rustler_modules(
-    source: Source, env: str = "prod", system_env: Mapping[str, str] | None = None
+    source: Source,
+    env: str = "prod",
+    system_env: Mapping[str, str] | None = None,
+    mix_config: Term = None,
 ) -> list[RustlerModule]:
     reads_switch = b"PRECOMPILED_NIF" in source.data
     found: list[RustlerModule] = []
     for module in modules(source):
-        ev = Evaluator(source, module, env, dict(system_env or {}))
+        ev = Evaluator(source, module, env, dict(system_env or {}), mix_config=mix_config)
         for use in _uses(source, module):
             found.append(_read_use(source, ev, module, use, reads_switch))
     return found

@@ -1,0 +1,66 @@
+"""Model → Nix text through jinja2 templates; every interpolated value is escaped here."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+_NIX_KEYWORDS = frozenset(
+    {"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"}
+)
+_NIX_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*$")
+_STR_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def nix_str(value: object) -> str:
+    """A Nix double-quoted string literal whose value is exactly `str(value)`."""
+    text = str(value)
+    escaped = "".join(_STR_ESCAPES.get(c, c) for c in text).replace("${", "\\${")
+    return f'"{escaped}"'
+
+
+def nix_attr(name: object) -> str:
+    """An attribute name: bare when Nix allows it, else a quoted string."""
+    text = str(name)
+    if _NIX_IDENTIFIER.match(text) and text not in _NIX_KEYWORDS:
+        return text
+    return nix_str(text)
+
+
+def nix_ind(value: object) -> str:
+    """Text for inside an indented string ('' ... ''): escapes '' and ${."""
+    return str(value).replace("''", "'''").replace("${", "''${")
+
+
+def nix_list(values: list[Any] | tuple[Any, ...]) -> str:
+    """A Nix list of strings."""
+    return "[ " + " ".join(nix_str(v) for v in values) + " ]" if values else "[ ]"
+
+
+def templates_dir() -> Path:
+    """`nixgen/templates` inside an installed wheel, `templates/` in a source checkout."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(nix_str=nix_str, nix_attr=nix_attr, nix_ind=nix_ind, nix_list=nix_list)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render `template`; output ends with exactly one newline."""
+    return environment().get_template(template).render(**context).rstrip("\n") + "\n"
