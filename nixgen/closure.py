@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -126,7 +127,10 @@ def _path_root(
     path_projects: dict[str, MixProject],
     seen: set[str],
 ) -> None:
-    target = path_projects.get(dep.name)
+    """`path_projects` maps directories (relative to the root) to the Mix projects read there."""
+    target = None
+    if not isinstance(dep.path, Dynamic):
+        target = path_projects.get(posixpath.normpath(posixpath.join(project.dir, dep.path)))
     if target is None or isinstance(dep.path, Dynamic):
         where = dep.path.where if isinstance(dep.path, Dynamic) else dep.where
         raise ResolveError(

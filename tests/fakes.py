@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+import json
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,3 +69,43 @@ class FakePrefetcher:
     def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
         self.calls.append((url, rev, submodules))
         return fake_hash(url, rev)
+
+
+class FakeCheckouts:
+    """A GitCheckouts whose checkouts are tiny Mix apps made on the spot (no network).
+
+    `apps` maps a URL to the files of its checkout; by default a checkout holds a mix.exs for
+    an app named after the URL's last path segment, version 1.0.0, with no deps.
+    """
+
+    def __init__(
+        self,
+        apps: dict[str, dict[str, str]] | None = None,
+        roots: dict[str, str] | None = None,
+    ) -> None:
+        """`roots` maps a URL to the directory its default app lives in (`sparse:`)."""
+        self.apps = apps or {}
+        self.roots = roots or {}
+        self.calls: list[tuple[str, str, bool]] = []
+
+    @contextmanager
+    def checkout(
+        self, url: str, rev: str, *, submodules: bool = False
+    ) -> Iterator[tuple[str, Path]]:
+        self.calls.append((url, rev, submodules))
+        name = url.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1].replace("-", "_")
+        root = self.roots.get(url, ".")
+        files = self.apps.get(url) or {f"{root}/mix.exs": default_mix_exs(name)}
+        with tempfile.TemporaryDirectory(prefix="fake-checkout-") as tmp:
+            for relative, text in files.items():
+                path = Path(tmp, relative)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+            yield fake_hash(url, rev), Path(tmp)
+
+
+def default_mix_exs(app: str, version: str = "1.0.0", deps: str = "[]") -> str:
+    return (
+        f"defmodule Fake.MixProject do\n  use Mix.Project\n"
+        f"  def project, do: [app: :{app}, version: {json.dumps(version)}, deps: {deps}]\nend\n"
+    )

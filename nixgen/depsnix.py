@@ -1,0 +1,243 @@
+"""mix.lock + mix.exs → the per-package plan of nix/deps.nix, and its rendering."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from nixgen.closure import Closure, release_closure
+from nixgen.errors import InputError, ResolveError
+from nixgen.model import (
+    DynamicDep,
+    GitLockEntry,
+    HexLockEntry,
+    MixLock,
+    MixProject,
+    Project,
+)
+from nixgen.render import render
+from nixgen.sources import GitSourceInfo, GitSources
+from nixgen.write import with_header
+
+DEPS_FILE = "nix/deps.nix"
+REGENERATE = "nixgen update"
+HEXPM = "hexpm"
+_HEX_LINE = re.compile(
+    r"^# nixgen-hex: (?P<pkg>\S+) (?P<version>\S+) (?P<sha>[0-9a-f]{64})$", re.MULTILINE
+)
+
+# sha256 of https://repo.hex.pm/tarballs/<pkg>-<version>.tar, for 7-element lock entries.
+HexHasher = Callable[[str, str], str]
+
+
+@dataclass(frozen=True)
+class HexPackage:
+    kind: ClassVar[str] = "hex"
+    name: str
+    package: str
+    version: str
+    sha256: str  # base16
+    builder: str  # buildMix | buildRebar3 | buildErlangMk | sourceOnly
+    beam_deps: tuple[str, ...]
+    prefetched: bool = False  # sha256 came from the prefetcher (old 7-element entry)
+
+
+@dataclass(frozen=True)
+class GitPackage:
+    kind: ClassVar[str] = "git"
+    name: str
+    source: GitSourceInfo
+    builder: str
+    beam_deps: tuple[str, ...]
+
+    @property
+    def version(self) -> str:
+        return self.source.version
+
+
+@dataclass(frozen=True)
+class PathPackage:
+    kind: ClassVar[str] = "path"
+    name: str
+    dir: str  # relative to the project root
+    version: str
+    beam_deps: tuple[str, ...]
+    builder: str = "buildMix"  # path deps are Mix projects
+
+
+Package = HexPackage | GitPackage | PathPackage
+
+
+@dataclass(frozen=True)
+class DepsPlan:
+    packages: tuple[Package, ...]  # sorted by name
+    closure: Closure
+    app_config: str | None  # config directory relative to the root, for appConfigPath
+
+    @property
+    def uses_fetchgit(self) -> bool:
+        return any(isinstance(p, GitPackage) for p in self.packages)
+
+
+@dataclass(frozen=True)
+class DepsRequest:
+    """What to plan: one Mix project tree (an umbrella or an app) and the env to build for."""
+
+    project: Project
+    top: MixProject
+    env: str = "prod"
+    provided: frozenset[str] = frozenset()  # deps the user defines in nix/overrides.nix
+
+
+def plan_deps(
+    request: DepsRequest,
+    sources: GitSources,
+    hex_hasher: HexHasher | None = None,
+    known_hex: dict[tuple[str, str], str] | None = None,
+) -> DepsPlan:
+    lock = _lock_of(request)
+    path_projects = _path_projects(request.project)
+    closure = release_closure(
+        request.top.walk(), lock, request.env, lambda e: sources.info(e).deps, path_projects
+    )
+    flags = _declared_flags(request.project)
+    included = set(closure.included) | {name for name, _ in closure.path_deps}
+    packages: list[Package] = []
+    for name in closure.included:
+        if name in request.provided:
+            continue
+        entry = lock.get(name)
+        assert entry is not None
+        if isinstance(entry, HexLockEntry):
+            packages.append(
+                _hex(entry, included, flags.get(name, False), hex_hasher, known_hex or {})
+            )
+        else:
+            packages.append(_git(entry, sources.info(entry), included, flags.get(name, False)))
+    for name, directory in closure.path_deps:
+        packages.append(_path(name, directory, path_projects[directory], included))
+    return DepsPlan(tuple(sorted(packages, key=lambda p: p.name)), closure, request.top.config_dir)
+
+
+def _lock_of(request: DepsRequest) -> MixLock:
+    lockfile = request.top.lockfile
+    lock = next((lk for lk in request.project.locks if lk.path == lockfile), None)
+    if lock is None:
+        raise InputError(
+            f"no {lockfile} for the Mix project in {request.top.dir}",
+            None,
+            f"run `mix deps.get` in {request.top.dir} and commit {lockfile}",
+        )
+    return lock
+
+
+def _path_projects(project: Project) -> dict[str, MixProject]:
+    return {p.dir: p for p in project.all_mix_projects()}
+
+
+def _declared_flags(project: Project) -> dict[str, bool]:
+    """Names declared with `app: false` or `compile: false`: provided as sources only."""
+    flags: dict[str, bool] = {}
+    for mix in project.all_mix_projects():
+        for dep in mix.deps if isinstance(mix.deps, tuple) else ():
+            if not isinstance(dep, DynamicDep):
+                source_only = dep.options.app is False or dep.options.compile is False
+                flags[dep.name] = flags.get(dep.name, False) or source_only
+    return flags
+
+
+def builder_for(managers: Iterable[str]) -> str | None:
+    names = set(managers)
+    if "mix" in names:
+        return "buildMix"
+    if names & {"rebar3", "rebar"}:
+        return "buildRebar3"
+    if names & {"make", "erlang.mk"}:
+        return "buildErlangMk"
+    return None
+
+
+def _hex(
+    entry: HexLockEntry,
+    included: set[str],
+    source_only: bool,
+    hasher: HexHasher | None,
+    known: dict[tuple[str, str], str],
+) -> HexPackage:
+    if entry.repo != HEXPM:
+        raise ResolveError(
+            f"{entry.name!r} comes from the Hex repository {entry.repo!r}, which needs "
+            "authentication nixgen does not have",
+            entry.where,
+            f"build it yourself in nix/overrides.nix (`{entry.name} = beamPackages.buildMix "
+            "{ ... };`) and list it in nixgen.toml under [deps] provided = "
+            f'["{entry.name}"]',
+        )
+    builder = "sourceOnly" if source_only else builder_for(entry.managers)
+    if builder is None:
+        raise ResolveError(
+            f"{entry.name!r} names no build tool nixgen knows "
+            f"({', '.join(entry.managers) or 'none'})",
+            entry.where,
+            "provide it through nix/overrides.nix",
+        )
+    sha256, prefetched = entry.outer_checksum, False
+    if sha256 is None:
+        sha256, prefetched = _old_entry_hash(entry, hasher, known), True
+    deps = tuple(sorted({d.name for d in entry.deps if d.name in included}))
+    return HexPackage(
+        entry.name, entry.package, entry.version, sha256.lower(), builder, deps, prefetched
+    )
+
+
+def _old_entry_hash(
+    entry: HexLockEntry, hasher: HexHasher | None, known: dict[tuple[str, str], str]
+) -> str:
+    cached = known.get((entry.package, entry.version))
+    if cached is not None:
+        return cached
+    if hasher is None:
+        raise InputError(
+            f"{entry.name!r} is an old 7-element lock entry without the tarball checksum",
+            entry.where,
+            "run `nixgen update` with network access, or `mix deps.get` with a "
+            "recent Mix to rewrite the lock",
+        )
+    return hasher(entry.package, entry.version)
+
+
+def _git(
+    entry: GitLockEntry, info: GitSourceInfo, included: set[str], source_only: bool
+) -> GitPackage:
+    builders = {"mix": "buildMix", "rebar3": "buildRebar3", "make": "buildErlangMk"}
+    builder = "sourceOnly" if source_only else builders.get(info.builder)
+    if builder is None:
+        raise ResolveError(
+            f"git dependency {entry.name!r} has no mix.exs, rebar.config or Makefile",
+            entry.where,
+            "if it is only needed as files, declare it with `app: false, "
+            "compile: false` in mix.exs",
+        )
+    deps = tuple(sorted(d for d in info.deps if d in included))
+    return GitPackage(entry.name, info, builder, deps)
+
+
+def _path(name: str, directory: str, project: MixProject, included: set[str]) -> PathPackage:
+    declared = project.deps if isinstance(project.deps, tuple) else ()
+    deps = tuple(
+        sorted({d.name for d in declared if not isinstance(d, DynamicDep) and d.name in included})
+    )
+    version = project.version if isinstance(project.version, str) else "0.0.0"
+    return PathPackage(name, directory, version, deps)
+
+
+def known_hex_hashes(text: str) -> dict[tuple[str, str], str]:
+    return {(m["pkg"], m["version"]): m["sha"] for m in _HEX_LINE.finditer(text)}
+
+
+def render_deps(plan: DepsPlan) -> str:
+    """The complete nix/deps.nix, header included."""
+    body = render("deps.nix.j2", plan=plan, packages=plan.packages)
+    return with_header(body, REGENERATE)

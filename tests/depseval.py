@@ -1,0 +1,84 @@
+"""Generate nix/deps.nix for a project and evaluate it against the mock beamPackages."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fakes import FakeCheckouts
+from nixeval import nix_eval_json
+
+from nixgen.depsnix import DepsRequest, plan_deps, render_deps
+from nixgen.model import GitLockEntry, MixProject, Project
+from nixgen.project import load_project
+from nixgen.readers.mix_lock import read_mix_lock
+from nixgen.sources import GitSources
+
+HARNESS = """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  outputs = { self, nixpkgs }:
+    let
+      pkgs = nixpkgs.legacyPackages.x86_64-linux;
+      deps = import ./nix/deps.nix {
+        inherit (pkgs) lib fetchgit runCommand;
+        beamPackages = pkgs.beamMinimal27Packages;
+      };
+    in {
+      drvPaths = builtins.mapAttrs (name: d: d.drvPath) deps;
+      deps = deps;
+    };
+}
+"""
+
+
+def fake_checkouts(project: Project) -> FakeCheckouts:
+    """Checkouts whose app sits where each git lock entry says (`sparse:`/`subdir:`)."""
+    roots = {
+        e.url: (e.subdir or e.sparse or ".")
+        for lock in project.locks
+        for e in lock.entries
+        if isinstance(e, GitLockEntry)
+    }
+    return FakeCheckouts(roots=roots)
+
+
+def generate(project: Project, top: MixProject | None = None, env: str = "prod") -> str:
+    """deps.nix for `top` (default: the first Mix project), git sources from fake checkouts and
+    old 7-element entries hashed by `fake_hex_hash`."""
+    sources = GitSources(fake_checkouts(project))
+    request = DepsRequest(project, top or project.mix_projects[0], env)
+    return render_deps(plan_deps(request, sources, fake_hex_hash))
+
+
+def fake_hex_hash(package: str, version: str) -> str:
+    return hashlib.sha256(f"{package}-{version}.tar".encode()).hexdigest()
+
+
+def project_for_lock(repo: Path, lock: Path) -> tuple[Path, Project, MixProject]:
+    """The directory to evaluate in, the project and the Mix project that uses `lock`."""
+    project = load_project(repo)
+    relative = lock.relative_to(repo).as_posix()
+    top = next((p for p in project.mix_projects if p.lockfile == relative), None)
+    if top is not None:
+        return repo, project, top
+    if (lock.parent / "mix.exs").is_file():  # a Mix project below the repository's own
+        project = load_project(lock.parent)
+        return lock.parent, project, project.mix_projects[0]
+    # An alternative lock of the root app, chosen by an environment variable (MIX_LOCKFILE).
+    top = dataclasses.replace(project.mix_projects[0], lockfile=relative)
+    project = dataclasses.replace(project, locks=(*project.locks, read_mix_lock(repo, lock)))
+    return repo, project, top
+
+
+def evaluate(project_dir: Path, deps_nix: str, work: Path, attr: str = "drvPaths") -> Any:
+    """Copy the project to `work`, add nix/deps.nix and a harness flake, evaluate `attr`."""
+    target = work / "project"
+    shutil.copytree(project_dir, target, symlinks=True,
+                    ignore=shutil.ignore_patterns("_build", "deps", "target", ".git"))
+    (target / "nix").mkdir(exist_ok=True)
+    (target / "nix" / "deps.nix").write_text(deps_nix, encoding="utf-8")
+    (target / "flake.nix").write_text(HARNESS, encoding="utf-8")
+    return nix_eval_json(target, attr)

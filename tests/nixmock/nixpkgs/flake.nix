@@ -1,0 +1,18 @@
+# Mock of the nixpkgs flake, for nixgen's evaluation tests (see ../README.md).
+#
+# Upstream reference: NixOS/nixpkgs flake.nix (outputs `lib` and
+# `legacyPackages.<system>`; `import nixpkgs { system; overlays; }` goes
+# through default.nix). No inputs, so nothing is ever fetched.
+{
+  description = "nixgen test mock of nixpkgs (evaluation only, nothing builds)";
+
+  outputs = { self }:
+    let
+      lib = import ./lib.nix;
+      systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+    in
+    {
+      inherit lib;
+      legacyPackages = lib.genAttrs systems (system: import ./default.nix { inherit system; });
+    };
+}
