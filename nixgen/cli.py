@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 import click
 
 from nixgen import __version__
+from nixgen.depsnix import deps_reports
 from nixgen.errors import NixgenError
-from nixgen.project import load_project
+from nixgen.project import load_known_sources, load_project
 from nixgen.show import show_json, show_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,4 +71,5 @@ def main(debug: bool) -> None:
 def show(path: Path, mix_env: str, as_json: bool) -> None:
     """Print what nixgen reads from the project at PATH (default: .)."""
     project = load_project(path, env=mix_env)
-    click.echo(show_json(project) if as_json else show_text(project), nl=False)
+    deps = deps_reports(project, load_known_sources(path), env=mix_env)
+    click.echo(show_json(project, deps) if as_json else show_text(project, deps), nl=False)

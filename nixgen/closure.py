@@ -184,13 +184,16 @@ def _edges(walk: _Walk, name: str, git_edges: GitEdges) -> list[str]:
 def _why_excluded(walk: _Walk, name: str, included: set[str]) -> str:
     if name in walk.skipped:
         return walk.skipped[name]
-    wanted_by = sorted(
-        e.name
+    parents = {
+        e.name: d.optional
         for e in walk.lock.entries
-        if e.name in included
-        and isinstance(e, HexLockEntry)
-        and any(d.name == name and d.optional for d in e.deps)
-    )
-    if wanted_by:
-        return f"optional dependency of {', '.join(wanted_by)}, required by nothing else"
+        if isinstance(e, HexLockEntry)
+        for d in e.deps
+        if d.name == name
+    }
+    optional_of = sorted(p for p, optional in parents.items() if optional and p in included)
+    if optional_of:
+        return f"optional dependency of {', '.join(optional_of)}, required by nothing else"
+    if parents:
+        return f"needed only by {', '.join(sorted(parents))}, left out of the :{walk.env} build"
     return f"not needed by any dependency of the :{walk.env} build"

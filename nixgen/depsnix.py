@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from nixgen.closure import Closure, release_closure
-from nixgen.errors import InputError, ResolveError
+from nixgen.errors import InputError, NixgenError, ResolveError
 from nixgen.model import (
     DynamicDep,
     GitLockEntry,
@@ -241,3 +241,48 @@ def render_deps(plan: DepsPlan) -> str:
     """The complete nix/deps.nix, header included."""
     body = render("deps.nix.j2", plan=plan, packages=plan.packages)
     return with_header(body, REGENERATE)
+
+
+@dataclass(frozen=True)
+class DepsReport:
+    """What `show` says about one Mix project tree's deps, computed without any network."""
+
+    app_dir: str
+    lock: str
+    closure: Closure | None
+    error: str | None = None
+
+
+def deps_reports(
+    project: Project, known: Iterable[GitSourceInfo] = (), env: str = "prod"
+) -> tuple[DepsReport, ...]:
+    """The release closure of each top-level Mix project that has a lock. Git deps that were
+    never fetched contribute no edges, and say so in the closure's notes."""
+    sources = GitSources(None, known)
+    reports = []
+    for top in project.mix_projects:
+        lock = next((lk for lk in project.locks if lk.path == top.lockfile), None)
+        if lock is None:
+            continue
+        unknown: list[str] = []
+
+        def edges(entry: GitLockEntry, unknown: list[str] = unknown) -> tuple[str, ...]:
+            info = sources.known(entry)
+            if info is None:
+                unknown.append(entry.name)
+                return ()
+            return info.deps
+
+        try:
+            closure = release_closure(top.walk(), lock, env, edges, _path_projects(project))
+        except NixgenError as error:
+            reports.append(DepsReport(top.dir, lock.path, None, str(error)))
+            continue
+        if unknown:
+            note = (
+                f"git dependencies {', '.join(sorted(unknown))} are not fetched yet: their "
+                "own deps are counted once `nixgen update` has fetched them"
+            )
+            closure = replace(closure, notes=(*closure.notes, note))
+        reports.append(DepsReport(top.dir, lock.path, closure))
+    return tuple(reports)

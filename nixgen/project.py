@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from nixgen.depsnix import DEPS_FILE
 from nixgen.errors import InputError, Position
 from nixgen.model import Project
 from nixgen.readers.project import read_inputs
 from nixgen.resolve import resolve
+from nixgen.sources import GitSourceInfo, known_sources
 
 
 def load_project(
@@ -20,3 +22,11 @@ def load_project(
             "not a directory", Position(str(root)), "pass the directory that holds your mix.exs"
         )
     return resolve(read_inputs(root.resolve(), env, system_env), env)
+
+
+def load_known_sources(root: Path) -> list[GitSourceInfo]:
+    """Git sources recorded in a previously generated nix/deps.nix (none if it is absent)."""
+    path = root / DEPS_FILE
+    return (
+        known_sources(path.read_text(encoding="utf-8", errors="replace")) if path.is_file() else []
+    )

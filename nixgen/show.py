@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from nixgen.depsnix import DepsReport
 from nixgen.errors import Position
 from nixgen.model import Dynamic, MixDep, MixProject, Nif, Project
 
@@ -33,13 +34,30 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def show_json(project: Project) -> str:
-    document = {"format": JSON_FORMAT, "project": to_jsonable(project)}
+def show_json(project: Project, deps: tuple[DepsReport, ...] = ()) -> str:
+    document = {"format": JSON_FORMAT, "project": to_jsonable(project), "deps": to_jsonable(deps)}
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def show_text(project: Project) -> str:
-    return "\n".join(_text(project)) + "\n"
+def show_text(project: Project, deps: tuple[DepsReport, ...] = ()) -> str:
+    return "\n".join([*_text(project), *_deps_text(deps)]) + "\n"
+
+
+def _deps_text(reports: tuple[DepsReport, ...]) -> Iterator[str]:
+    for report in reports:
+        yield ""
+        yield f"Release deps of {report.app_dir} (from {report.lock}):"
+        if report.closure is None:
+            yield f"  ! {report.error}"
+            continue
+        closure = report.closure
+        yield f"  {len(closure.included)} from the lock, {len(closure.path_deps)} path deps"
+        for name, directory in closure.path_deps:
+            yield f"  path dep {name}: {directory}"
+        for excluded in closure.excluded:
+            yield f"  excluded {excluded.name}: {excluded.reason}"
+        for note in closure.notes:
+            yield f"  note: {note}"
 
 
 def _text(project: Project) -> Iterator[str]:

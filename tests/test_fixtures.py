@@ -294,3 +294,13 @@ def test_dynamic_options() -> None:
     dyn_nif = by(p["not_nifs"], "name", "dyn_nif")
     assert "may be the crate of Dyn.Native" in dyn_nif["reason"]
     assert "does not guess" in dyn_nif["reason"]
+
+
+def test_show_lists_excluded_deps_and_why() -> None:
+    document = json.loads(show_json("single_crate"))
+    report = only(document["deps"])
+    assert report["lock"] == "mix.lock"
+    assert report["closure"]["included"] == ["rustler", "toml"]
+    excluded = only(report["closure"]["excluded"])
+    assert excluded["name"] == "jason"
+    assert excluded["reason"] == "optional dependency of rustler, required by nothing else"
