@@ -73,3 +73,58 @@ def show(path: Path, mix_env: str, as_json: bool) -> None:
     project = load_project(path, env=mix_env)
     deps = deps_reports(project, load_known_sources(path), env=mix_env)
     click.echo(show_json(project, deps) if as_json else show_text(project, deps), nl=False)
+
+
+@main.command()
+@project_options
+@click.option(
+    "--libc",
+    type=click.Choice(["musl", "gnu"]),
+    default=None,
+    help="C library of the NIFs and the BEAM on Linux [default: musl, or nixgen.toml].",
+)
+@click.option(
+    "--no-elixir-glue",
+    is_flag=True,
+    help="Do not add the PRECOMPILED_NIF block to config/config.exs.",
+)
+@click.option(
+    "--generate-lockfiles",
+    is_flag=True,
+    help="Run `cargo generate-lockfile` for NIF crates that have no Cargo.lock.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change as a diff; write nothing.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite generated files edited by hand, and a flake.nix nixgen did not write.",
+)
+@reports_errors
+def init(
+    path: Path,
+    mix_env: str,
+    libc: str | None,
+    no_elixir_glue: bool,
+    generate_lockfiles: bool,
+    dry_run: bool,
+    force: bool,
+) -> None:
+    """Write the flake, nix/*.nix and the PRECOMPILED_NIF switch for the project at PATH."""
+    # Imported here: generating pulls in more than `show` needs at start-up.
+    from nixgen.pipeline import NEXT_STEPS, InitOptions, plan_init
+    from nixgen.write import apply_changes, unified_diff
+
+    options = InitOptions(
+        mix_env=mix_env,
+        libc=libc,
+        elixir_glue=not no_elixir_glue,
+        generate_lockfiles=generate_lockfiles,
+    )
+    changes = plan_init(path, options, force=force)
+    if dry_run:
+        click.echo(unified_diff(changes), nl=False)
+        return
+    apply_changes(path, changes)
+    for change in changes:
+        click.echo(f"{change.action:>9}  {change.path}")
+    click.echo(NEXT_STEPS)

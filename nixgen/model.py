@@ -361,6 +361,9 @@ class Project:
     tool_versions: ToolVersions | None
     nifs: tuple[Nif, ...]
     not_nifs: tuple[NotNif, ...] = field(default=())
+    path_projects: tuple[MixProject, ...] = ()  # in-repository path deps not read otherwise
 
     def all_mix_projects(self) -> tuple[MixProject, ...]:
-        return tuple(p for top in self.mix_projects for p in top.walk())
+        """Every Mix project read: top-level ones, umbrella children, then path deps."""
+        tops = (*self.mix_projects, *self.path_projects)
+        return tuple(p for top in tops for p in top.walk())

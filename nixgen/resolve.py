@@ -28,13 +28,14 @@ UNPREFIXED_LOAD_PATH_SINCE = (0, 37)
 def resolve(inputs: Inputs, env: str = "prod") -> Project:
     nifs = tuple(
         _nif(inputs, project, module)
-        for top in inputs.mix_projects
+        for top in (*inputs.mix_projects, *inputs.path_projects)
         for project in top.walk()
         for module in project.rustler_modules
     )
     return Project(
         env=env,
         mix_projects=inputs.mix_projects,
+        path_projects=inputs.path_projects,
         locks=inputs.locks,
         cargo_packages=inputs.cargo_packages,
         workspaces=inputs.workspaces,
@@ -154,7 +155,7 @@ def _rustler_version(
     entry = lock.get("rustler") if isinstance(lock, MixLock) else None
     if isinstance(entry, HexLockEntry):
         return parse_version(entry.version)
-    for other in (p for top in inputs.mix_projects for p in top.walk()):
+    for other in (p for top in (*inputs.mix_projects, *inputs.path_projects) for p in top.walk()):
         if other.app == "rustler" and isinstance(other.version, str):
             return parse_version(other.version)
     crates = cargo_lock.find("rustler") if cargo_lock else ()

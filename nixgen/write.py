@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from nixgen.errors import InputError, Position
 
 _CHECKSUM = re.compile(r"^# nixgen-checksum: sha256:(?P<digest>[0-9a-f]{64})$", re.MULTILINE)
 HEADER_LINES = 3
@@ -56,3 +59,101 @@ def atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    action: str  # "create" | "update" | "unchanged" | "refuse"
+    old: str | None
+    new: str
+    reason: str = ""
+
+
+def plan_changes(
+    root: Path,
+    generated: dict[str, str],
+    created: dict[str, str],
+    edited: dict[str, str],
+    force: bool,
+) -> list[Change]:
+    """What writing would do to each file, without writing anything."""
+    changes = []
+    for path, new in sorted(generated.items()):
+        old = _read(root, path)
+        state = inspect(old).state
+        if old == new:
+            changes.append(Change(path, "unchanged", old, new))
+        elif state in ("edited", "foreign") and not force:
+            why = (
+                "was edited by hand since nixgen wrote it"
+                if state == "edited"
+                else "was not written by nixgen"
+            )
+            changes.append(Change(path, "refuse", old, new, why))
+        else:
+            changes.append(Change(path, "create" if old is None else "update", old, new))
+    for path, new in sorted(created.items()):
+        old = _read(root, path)
+        changes.append(
+            Change(
+                path,
+                "unchanged" if old is not None else "create",
+                old,
+                old if old is not None else new,
+            )
+        )
+    for path, new in sorted(edited.items()):
+        old = _read(root, path)
+        action = "unchanged" if old == new else ("create" if old is None else "update")
+        changes.append(Change(path, action, old, new))
+    return changes
+
+
+def _read(root: Path, path: str) -> str | None:
+    target = root / path
+    return target.read_text(encoding="utf-8") if target.is_file() else None
+
+
+def check_inside(root: Path, path: str) -> Path:
+    """The target of `path`, refusing anything (a symlink included) that leads out of root."""
+    real_root = root.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(real_root):
+        raise InputError(
+            f"refusing to write outside the project: {path} leads to {target}",
+            Position(path),
+            "remove the symlink or move the file back into the project",
+        )
+    return target
+
+
+def apply_changes(root: Path, changes: list[Change]) -> None:
+    """Write every create/update atomically; nothing is written if any change is refused."""
+    refused = [c for c in changes if c.action == "refuse"]
+    if refused:
+        raise InputError(
+            "refusing to overwrite " + ", ".join(f"{c.path} ({c.reason})" for c in refused),
+            Position(refused[0].path),
+            "move your changes to nix/overrides.nix, or run again with --force to overwrite",
+        )
+    targets = [
+        (check_inside(root, c.path), c.new) for c in changes if c.action in ("create", "update")
+    ]
+    for target, text in targets:
+        atomic_write(target, text)
+
+
+def unified_diff(changes: list[Change]) -> str:
+    out: list[str] = []
+    for change in changes:
+        if change.action in ("create", "update", "refuse"):
+            out.extend(
+                difflib.unified_diff(
+                    (change.old or "").splitlines(keepends=True),
+                    change.new.splitlines(keepends=True),
+                    fromfile=f"a/{change.path}" if change.old is not None else "/dev/null",
+                    tofile=f"b/{change.path}",
+                )
+            )
+    return "".join(out)

@@ -35,8 +35,13 @@ def show(*args: str) -> Result:
     return CliRunner().invoke(main, ["show", *args])
 
 
+GENERATION_CASES = ("deps_", "nifs_", "init_")  # errors of generation, tested with their generator
+
+
 def test_every_case_directory_is_tested() -> None:
-    on_disk = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
+    on_disk = sorted(
+        p.name for p in INVALID.iterdir() if p.is_dir() and not p.name.startswith(GENERATION_CASES)
+    )
     assert on_disk == sorted(NAMES)
 
 

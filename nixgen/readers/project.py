@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+import posixpath
 from pathlib import Path
 
 from nixgen.discover import SKIP_DIRS, Layout, discover
@@ -16,6 +17,7 @@ from nixgen.model import (
     Dynamic,
     MixLock,
     MixProject,
+    PathDep,
     RustlerModule,
     Toolchain,
     ToolVersions,
@@ -34,6 +36,7 @@ class Inputs:
     """Everything read from disk, before resolution."""
 
     mix_projects: tuple[MixProject, ...]
+    path_projects: tuple[MixProject, ...]
     locks: tuple[MixLock, ...]
     cargo_packages: tuple[CargoPackage, ...]
     workspaces: tuple[CargoWorkspace, ...]
@@ -57,9 +60,11 @@ def read_inputs(
     ctx = _Context(root, env, dict(system_env or {}))
     mix_projects = tuple(_mix_project(ctx, d) for d in layout.mix_roots)
     _check_inside(mix_projects)
+    path_projects = _path_projects(ctx, mix_projects)
     packages, workspaces = read_cargo_tree(root, list(layout.cargo_manifests))
     return Inputs(
         mix_projects=mix_projects,
+        path_projects=path_projects,
         locks=_locks(root, mix_projects),
         cargo_packages=packages,
         workspaces=workspaces,
@@ -115,6 +120,26 @@ def _children(
     if isinstance(apps, tuple):
         candidates = [c for c in candidates if c.name in apps]
     return tuple(_mix_project(ctx, c) for c in candidates)
+
+
+def _path_projects(ctx: _Context, tops: tuple[MixProject, ...]) -> tuple[MixProject, ...]:
+    """Mix projects that in-repository path deps point at and that were not read already."""
+    read = {p.dir for top in tops for p in top.walk()}
+    queue = [p for top in tops for p in top.walk()]
+    found: list[MixProject] = []
+    while queue:
+        project = queue.pop(0)
+        for dep in project.deps if isinstance(project.deps, tuple) else ():
+            if not isinstance(dep, PathDep) or not isinstance(dep.path, str):
+                continue
+            directory = posixpath.normpath(posixpath.join(project.dir, dep.path))
+            if directory in read or directory.startswith("..") or posixpath.isabs(directory):
+                continue
+            if (ctx.root / directory / "mix.exs").is_file():
+                read.add(directory)
+                found.append(_mix_project(ctx, ctx.root / directory))
+                queue.append(found[-1])
+    return tuple(sorted(found, key=lambda p: p.dir))
 
 
 def _check_inside(projects: tuple[MixProject, ...]) -> None:

@@ -1,0 +1,165 @@
+"""Project → flake.nix and nix/release.nix: inputs, the mixRelease, NIF copies, checks."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from nixgen.beam import Beam
+from nixgen.errors import ResolveError
+from nixgen.model import CargoPackage, MixProject, Nif, Project
+from nixgen.render import render
+
+DEFAULT_SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux")
+DEFAULT_NIXPKGS = "github:NixOS/nixpkgs/nixos-unstable"
+# Mix sources of a release; everything else (native/, _build/, deps/, target/) stays out.
+MIX_SOURCES = (
+    "mix.exs",
+    "mix.lock",
+    "config",
+    "lib",
+    "priv",
+    "rel",
+    "assets",
+    "apps",
+    "src",
+    "include",
+    "c_src",
+    "Makefile",
+)
+
+
+@dataclass(frozen=True)
+class NifCopy:
+    crate: str  # attribute in nifs.crates
+    dest: str  # relative to the release source root, with ".so"
+
+
+@dataclass(frozen=True)
+class ReleasePlan:
+    pname: str
+    version: str
+    app_dir: str
+    release_name: str  # the script in $out/bin
+    mix_release_name: str | None
+    mix_env: str
+    beam: Beam
+    env: tuple[tuple[str, str], ...]
+    copies: tuple[NifCopy, ...]
+    modules: tuple[str, ...]
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+
+
+def plan_release(
+    project: Project, top: MixProject, beam: Beam, crate_attr: dict[str, str]
+) -> ReleasePlan:
+    """`crate_attr` maps a Cargo.toml path to its attribute in nix/nifs.nix."""
+    pname = _pname(top)
+    release_name = top.releases[0] if isinstance(top.releases, tuple) and top.releases else pname
+    nifs = [n for n in project.nifs if _inside(n.mix_dir, top.dir)]
+    env = [("PRECOMPILED_NIF", "true")]
+    if any(n.kind == "precompiled" for n in nifs):
+        env.append(("RUSTLER_PRECOMPILED_FORCE_BUILD_ALL", "true"))
+    return ReleasePlan(
+        pname=pname,
+        version=top.version if isinstance(top.version, str) else "0.0.0",
+        app_dir=top.dir,
+        release_name=release_name,
+        mix_release_name=release_name if release_name != pname else None,
+        mix_env=project.env,
+        beam=beam,
+        env=tuple(sorted(env)),
+        copies=tuple(
+            sorted({_copy(project, top, n, crate_attr) for n in nifs}, key=lambda c: c.dest)
+        ),
+        modules=tuple(sorted({n.module for n in nifs})),
+        include=MIX_SOURCES,
+        exclude=_excluded(project, top),
+    )
+
+
+def _pname(top: MixProject) -> str:
+    if isinstance(top.app, str):
+        return top.app
+    releases = top.releases if isinstance(top.releases, tuple) else ()
+    if releases:
+        return releases[0]
+    return posixpath.basename(posixpath.abspath(top.dir)) if top.dir != "." else "release"
+
+
+def _inside(path: str, directory: str) -> bool:
+    return directory == "." or path == directory or path.startswith(directory + "/")
+
+
+def _relative(path: str, directory: str) -> str:
+    return path if directory == "." else posixpath.relpath(path, directory)
+
+
+def _copy(project: Project, top: MixProject, nif: Nif, crate_attr: dict[str, str]) -> NifCopy:
+    if not nif.resolved or nif.package is None or nif.load_path is None:
+        raise ResolveError(
+            f"{nif.module} is not resolved: {'; '.join(nif.problems)}",
+            nif.where,
+            "fix the problem above (see `nixgen show`), then run nixgen again",
+        )
+    load_dir = next(
+        (p.dir for p in project.all_mix_projects() if p.app == nif.load_app), nif.mix_dir
+    )
+    dest = posixpath.normpath(posixpath.join(load_dir, nif.load_path)) + ".so"
+    return NifCopy(crate_attr[nif.package], _relative(dest, top.dir))
+
+
+def _excluded(project: Project, top: MixProject) -> tuple[str, ...]:
+    """Build output, fetched deps and stale NIF libraries of every app in the release source,
+    and the crates themselves (they are built by crane, not by Mix)."""
+    paths: set[str] = set()
+    for mix in top.walk():
+        base = _relative(mix.dir, top.dir)
+        for name in ("_build", "deps", "priv/native", "native"):
+            paths.add(posixpath.normpath(posixpath.join(base, name)))
+    for package in project.cargo_packages:
+        if _inside(package.dir, top.dir) and package.dir != top.dir:
+            paths.add(_relative(_crate_root(package), top.dir))
+    return tuple(sorted(p for p in paths if not p.startswith("..")))
+
+
+def _crate_root(package: CargoPackage) -> str:
+    return package.workspace_root if package.workspace_root != "." else package.dir
+
+
+def load_script(modules: tuple[str, ...]) -> str:
+    """Elixir for `bin/<release> eval`: load each Rustler module, fail if its @on_load fails."""
+    return (
+        f"for m <- [{', '.join(modules)}] do\n"
+        "  case Code.ensure_loaded(m) do\n"
+        '    {:module, ^m} -> IO.puts("loaded #{inspect(m)}")\n'
+        '    error -> IO.puts(:stderr, "#{inspect(m)} failed to load: #{inspect(error)}")'
+        "; System.halt(1)\n"
+        "  end\n"
+        "end\n"
+    )
+
+
+def render_flake(description: str, systems: tuple[str, ...], nixpkgs_url: str) -> str:
+    return render(
+        "flake.nix.j2", description=description, systems=sorted(systems), nixpkgs_url=nixpkgs_url
+    )
+
+
+def render_release(plan: ReleasePlan) -> str:
+    return render(
+        "release.nix.j2",
+        pname=plan.pname,
+        version=plan.version,
+        app_dir=plan.app_dir,
+        release_name=plan.release_name,
+        mix_release_name=plan.mix_release_name,
+        mix_env=plan.mix_env,
+        beam=plan.beam,
+        env=plan.env,
+        copies=plan.copies,
+        include=plan.include,
+        exclude=plan.exclude,
+        load_script=load_script(plan.modules),
+    )

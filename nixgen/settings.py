@@ -1,0 +1,145 @@
+"""nixgen.toml: the user's persisted choices, validated key by key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomlkit
+from tomlkit.exceptions import ParseError
+
+from nixgen.errors import InputError, Position
+from nixgen.readers.text import read_text, toml_error
+
+SETTINGS_FILE = "nixgen.toml"
+LIBCS = ("musl", "gnu")
+SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux")
+DEFAULT_NIXPKGS = "github:NixOS/nixpkgs/nixos-unstable"
+
+
+@dataclass(frozen=True)
+class Settings:
+    libc: str = "musl"
+    systems: tuple[str, ...] = SYSTEMS
+    nixpkgs: str = DEFAULT_NIXPKGS
+    mix_env: str = "prod"
+    elixir_glue: bool = True
+    provided_deps: frozenset[str] = field(default_factory=frozenset)
+
+
+def default_text(settings: Settings) -> str:
+    systems = ", ".join(f'"{s}"' for s in settings.systems)
+    return f'''# nixgen settings, read by `nixgen update` and `nixgen check`.
+# nixgen created this file once and never rewrites it: edit it freely.
+
+# C library of the NIFs and of the BEAM that loads them on Linux: "musl" (the BEAM comes from
+# the musl package set) or "gnu" (host target, default package set).
+libc = "{settings.libc}"
+systems = [{systems}]
+nixpkgs = "{settings.nixpkgs}"
+# Mix environment the release is built for.
+mix_env = "{settings.mix_env}"
+# Keep the PRECOMPILED_NIF block in config/config.exs up to date.
+elixir_glue = {"true" if settings.elixir_glue else "false"}
+
+[deps]
+# Mix deps you build yourself in nix/overrides.nix (e.g. from a private Hex repository).
+provided = []
+'''
+
+
+def load_settings(root: Path) -> Settings | None:
+    path = root / SETTINGS_FILE
+    if not path.is_file():
+        return None
+    text = read_text(root, path)
+    try:
+        data = tomlkit.parse(text).unwrap()
+    except ParseError as error:
+        raise toml_error(root, path, error) from None
+    return _validate(data, text)
+
+
+_TOP_KEYS = {"libc", "systems", "nixpkgs", "mix_env", "elixir_glue", "deps"}
+_DEPS_KEYS = {"provided"}
+
+
+def _where(text: str, key: str) -> Position:
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(rf"\s*\"?{re.escape(key)}\"?\s*[=\]]", line)
+        if match or line.strip() == f"[{key}]":
+            return Position(SETTINGS_FILE, number, line.index(key.split(".")[-1]) + 1)
+    return Position(SETTINGS_FILE)
+
+
+def _fail(text: str, key: str, message: str, hint: str) -> InputError:
+    return InputError(f"{key}: {message}", _where(text, key), hint)
+
+
+def _validate(data: dict[str, object], text: str) -> Settings:
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise _fail(text, key, "unknown key", f"known keys: {', '.join(sorted(_TOP_KEYS))}")
+    deps = data.get("deps", {})
+    if not isinstance(deps, dict):
+        raise _fail(text, "deps", "must be a table", "write it as [deps]")
+    for key in deps:
+        if key not in _DEPS_KEYS:
+            raise _fail(text, key, "unknown key in [deps]", "known keys: provided")
+    return Settings(
+        libc=_choice(data, text, "libc", LIBCS, "musl"),
+        systems=_systems(data, text),
+        nixpkgs=_string(data, text, "nixpkgs", DEFAULT_NIXPKGS),
+        mix_env=_string(data, text, "mix_env", "prod"),
+        elixir_glue=_bool(data, text, "elixir_glue", True),
+        provided_deps=frozenset(_strings(deps, text, "provided")),
+    )
+
+
+def _string(data: dict[str, object], text: str, key: str, default: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise _fail(text, key, "must be a non-empty string", f'e.g. {key} = "{default}"')
+    return value
+
+
+def _choice(
+    data: dict[str, object], text: str, key: str, choices: tuple[str, ...], default: str
+) -> str:
+    value = _string(data, text, key, default)
+    if value not in choices:
+        raise _fail(
+            text,
+            key,
+            f"must be one of {', '.join(choices)}, not {value!r}",
+            f'e.g. {key} = "{default}"',
+        )
+    return value
+
+
+def _bool(data: dict[str, object], text: str, key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise _fail(text, key, "must be true or false", f"e.g. {key} = true")
+    return value
+
+
+def _strings(data: dict[str, object], text: str, key: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(text, key, "must be a list of strings", f'e.g. {key} = ["name"]')
+    return list(value)
+
+
+def _systems(data: dict[str, object], text: str) -> tuple[str, ...]:
+    systems = _strings(data, text, "systems") if "systems" in data else list(SYSTEMS)
+    unknown = [s for s in systems if s not in SYSTEMS]
+    if unknown or not systems:
+        raise _fail(
+            text,
+            "systems",
+            f"unsupported system(s): {', '.join(unknown) or 'none'}",
+            f"choose among {', '.join(SYSTEMS)}",
+        )
+    return tuple(sorted(set(systems)))
