@@ -20,7 +20,7 @@ from nixgen.errors import ResolveError
 from nixgen.flake import plan_release, render_flake, render_release
 from nixgen.glue import GlueNif, config_block, macro_module, needs_config, with_config_block
 from nixgen.model import HexLockEntry, MixProject, Nif, PathDep, Project, RustlerModule
-from nixgen.nifs import crate_attr, plan_nifs, render_nifs
+from nixgen.nifs import crate_attr, known_cargo_hashes, nifs_warnings, plan_nifs, render_nifs
 from nixgen.prefetch import Prefetcher
 from nixgen.settings import SETTINGS_FILE, Settings, default_text
 from nixgen.sources import GitSources
@@ -104,8 +104,12 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
         known_hex_hashes(previous_deps),
     )
     nifs_plan = plan_nifs(
-        project, libc=settings.libc, prefetcher=tools.prefetcher, known=read(NIFS_FILE) or ""
+        project,
+        libc=settings.libc,
+        prefetcher=tools.prefetcher,
+        known=known_cargo_hashes(read(NIFS_FILE) or ""),
     )
+    notes.extend(nifs_warnings(nifs_plan))
     attrs = {p.manifest: crate_attr(p) for p in project.cargo_packages}
     release = plan_release(project, top, choose_beam(project.tool_versions, top), attrs)
     generated = {

@@ -51,7 +51,7 @@ def plan_init(
     )
     project = load_project(root, env=settings.mix_env)
     if options.generate_lockfiles:
-        generate_lockfiles(project, SubprocessRunner())
+        generate_lockfiles(project, SubprocessRunner(), root)
         project = load_project(root, env=settings.mix_env)
     output = generate(project, settings, tools or default_tools(root), read_from(root))
     return plan_changes(root, output.generated, output.created, output.edited, force)
