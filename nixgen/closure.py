@@ -75,8 +75,14 @@ def release_closure(
 
 
 def _roots(
-    walk: _Walk, project: MixProject, path_projects: dict[str, MixProject], seen: set[str]
+    walk: _Walk,
+    project: MixProject,
+    path_projects: dict[str, MixProject],
+    seen: set[str],
+    as_dependency: bool = False,
 ) -> None:
+    """Deps of `project` that the build needs. A path dependency's optional deps are not
+    (Mix fetches them only when something else requires them)."""
     if isinstance(project.deps, Dynamic):
         walk.take_all = True
         walk.notes.append(
@@ -85,6 +91,8 @@ def _roots(
         )
         return
     for dep in project.deps:
+        if as_dependency and not isinstance(dep, DynamicDep) and dep.options.optional is True:
+            continue
         _root(walk, project, dep, path_projects, seen)
 
 
@@ -142,7 +150,7 @@ def _path_root(
     walk.path_deps[dep.name] = target.dir
     if target.dir not in seen:
         seen.add(target.dir)
-        _roots(walk, target, path_projects, seen)
+        _roots(walk, target, path_projects, seen, as_dependency=True)
 
 
 def _not_for_env(dep: MixDep, env: str) -> str | None:

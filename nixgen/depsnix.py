@@ -25,7 +25,7 @@ DEPS_FILE = "nix/deps.nix"
 REGENERATE = "nixgen update"
 HEXPM = "hexpm"
 _HEX_LINE = re.compile(
-    r"^# nixgen-hex: (?P<pkg>\S+) (?P<version>\S+) (?P<sha>[0-9a-f]{64})$", re.MULTILINE
+    r"^\s*# nixgen-hex: (?P<pkg>\S+) (?P<version>\S+) (?P<sha>[0-9a-f]{64})$", re.MULTILINE
 )
 
 # sha256 of https://repo.hex.pm/tarballs/<pkg>-<version>.tar, for 7-element lock entries.
@@ -220,7 +220,7 @@ def _git(
             "if it is only needed as files, declare it with `app: false, "
             "compile: false` in mix.exs",
         )
-    deps = tuple(sorted(d for d in info.deps if d in included))
+    deps = tuple(sorted({d for d in (*info.deps, *info.optional_deps) if d in included}))
     return GitPackage(entry.name, info, builder, deps)
 
 

@@ -261,6 +261,8 @@ class GitSource:
     url: str  # without query and fragment
     rev: str  # the locked commit (the fragment)
     query: tuple[tuple[str, str], ...]  # branch/tag/rev as requested
+    # The `source` string exactly as Cargo.lock writes it: crane keys `outputHashes` by it.
+    raw: str = field(default="", compare=False)
 
 
 CrateSource = RegistrySource | GitSource | None  # None = path/workspace crate

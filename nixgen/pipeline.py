@@ -16,7 +16,8 @@ from nixgen.write import Change, plan_changes
 
 NEXT_STEPS = """
 Next steps:
-  git add flake.nix nix/ nixgen.toml config/config.exs   # and every Cargo.lock: flakes only see tracked files
+  # flakes see only files git tracks: add the generated files and every Cargo.lock
+  git add flake.nix nix/ nixgen.toml config/config.exs
   nix build            # the release, in ./result
   nix flake check      # builds the NIFs and loads them into the release
 """

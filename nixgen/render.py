@@ -31,9 +31,16 @@ def nix_attr(name: object) -> str:
     return nix_str(text)
 
 
+# In an indented string `'''` stands for '' and `''${` for ${. A lone ' right before either, or
+# before the closing '', would merge with their quotes (`'` + `''${x}` reads as '' + ${x}), so
+# it is written as the escape `''\'`.
+_IND_ESCAPE = re.compile(r"''|'(?=\$|\Z)|\$\{")
+_IND_ESCAPES = {"''": "'''", "'": "''\\'", "${": "''${"}
+
+
 def nix_ind(value: object) -> str:
-    """Text for inside an indented string ('' ... ''): escapes '' and ${."""
-    return str(value).replace("''", "'''").replace("${", "''${")
+    """Text for inside an indented string ('' ... ''): escapes '', ${ and a ' before them."""
+    return _IND_ESCAPE.sub(lambda m: _IND_ESCAPES[m.group()], str(value))
 
 
 def nix_list(values: list[Any] | tuple[Any, ...]) -> str:

@@ -35,6 +35,7 @@ class GitSourceInfo:
     version: str
     builder: Builder
     deps: tuple[str, ...]  # its own deps for a :prod build (names)
+    optional_deps: tuple[str, ...] = ()  # linked when the release includes them anyway
 
     def key(self) -> tuple[str, str, bool, str | None]:
         return (self.url, self.rev, self.submodules, self.root)
@@ -81,9 +82,17 @@ class GitSources:
             hash_,
             path,
         ):
-            version, builder, deps = inspect_checkout(path / root if root else path, entry)
+            app = inspect_checkout(path / root if root else path, entry)
         info = GitSourceInfo(
-            entry.url, entry.rev, entry.submodules, root, hash_, version, builder, deps
+            entry.url,
+            entry.rev,
+            entry.submodules,
+            root,
+            hash_,
+            app.version,
+            app.builder,
+            app.deps,
+            app.optional_deps,
         )
         self._known[info.key()] = info
         self.fetched.append(info)
@@ -93,7 +102,17 @@ class GitSources:
         return iter(self._known.values())
 
 
-def inspect_checkout(path: Path, entry: GitLockEntry) -> tuple[str, Builder, tuple[str, ...]]:
+@dataclass(frozen=True)
+class CheckoutApp:
+    """What a git dependency's checkout says about the app in it."""
+
+    version: str
+    builder: Builder
+    deps: tuple[str, ...] = ()
+    optional_deps: tuple[str, ...] = ()
+
+
+def inspect_checkout(path: Path, entry: GitLockEntry) -> CheckoutApp:
     """Version, builder and prod deps of the app at `path` (a checkout's app directory)."""
     if not path.is_dir():
         raise InputError(
@@ -101,45 +120,46 @@ def inspect_checkout(path: Path, entry: GitLockEntry) -> tuple[str, Builder, tup
             entry.where,
             "check the `sparse:`/`subdir:` option in mix.exs",
         )
+    fallback = _version_from_tag(entry)
     if (path / "mix.exs").is_file():
-        return _mix_metadata(path, entry)
+        return _mix_metadata(path, entry, fallback)
     if (path / "rebar.config").is_file():
-        return UNKNOWN_VERSION, "rebar3", ()
+        return CheckoutApp(fallback, "rebar3")
     if (path / "Makefile").is_file() or (path / "erlang.mk").is_file():
-        return UNKNOWN_VERSION, "make", ()
-    return UNKNOWN_VERSION, "none", ()
+        return CheckoutApp(fallback, "make")
+    return CheckoutApp(fallback, "none")
 
 
-def _mix_metadata(path: Path, entry: GitLockEntry) -> tuple[str, Builder, tuple[str, ...]]:
+def _version_from_tag(entry: GitLockEntry) -> str:
+    """`tag: "v2.1.1"` gives 2.1.1 (only the store name uses it); else UNKNOWN_VERSION."""
+    match = re.fullmatch(r"v?(\d+\.\d+(?:\.\d+)?)", entry.tag or "")
+    return match.group(1) if match else UNKNOWN_VERSION
+
+
+def _mix_metadata(path: Path, entry: GitLockEntry, fallback: str) -> CheckoutApp:
     try:
         exs = read_mix_exs(parse_file(path, path / "mix.exs"))
     except NixgenError as error:
         raise InputError(
             f"git dependency {entry.name!r}: its mix.exs cannot be read: {error}", entry.where
         ) from error
-    version = exs.version if isinstance(exs.version, str) else UNKNOWN_VERSION
-    deps = (
-        ()
-        if isinstance(exs.deps, Dynamic)
-        else tuple(
-            sorted(
-                {
-                    dep.name
-                    for dep in exs.deps
-                    if not isinstance(dep, DynamicDep | UmbrellaDep)
-                    and _needed_by_parent(dep.options)
-                }
-            )
-        )
-    )
-    return version, "mix", deps
+    version = exs.version if isinstance(exs.version, str) else fallback
+    if isinstance(exs.deps, Dynamic):
+        return CheckoutApp(version, "mix")
+    declared = [d for d in exs.deps if not isinstance(d, DynamicDep | UmbrellaDep)]
+    required = {d.name for d in declared if _needed_by_parent(d.options)}
+    optional = {d.name for d in declared if _in_prod(d.options) and d.options.optional is True}
+    return CheckoutApp(version, "mix", tuple(sorted(required)), tuple(sorted(optional)))
+
+
+def _in_prod(options: DepOptions) -> bool:
+    only = options.only
+    return only is None or isinstance(only, Dynamic) or "prod" in only
 
 
 def _needed_by_parent(options: DepOptions) -> bool:
     """A dependency's own deps that Mix fetches for its parent: not optional, not dev/test."""
-    only = options.only
-    in_prod = only is None or isinstance(only, Dynamic) or "prod" in only
-    return in_prod and options.optional is not True
+    return _in_prod(options) and options.optional is not True
 
 
 def known_sources(text: str) -> list[GitSourceInfo]:
@@ -149,6 +169,7 @@ def known_sources(text: str) -> list[GitSourceInfo]:
         try:
             data = json.loads(match["json"])
             data["deps"] = tuple(data["deps"])
+            data["optional_deps"] = tuple(data.get("optional_deps", ()))
             found.append(GitSourceInfo(**data))
         except (ValueError, TypeError, KeyError):
             continue

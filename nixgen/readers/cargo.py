@@ -447,7 +447,8 @@ def _git_source(raw: str, name: str, text: str, where: Position) -> GitSource:
         )
     # Cargo >= 1.77 (lock v4) percent-encodes query values; `+` stays a plus sign.
     pairs = (part.partition("=") for part in query.split("&") if part)
-    return GitSource(url, rev, tuple(sorted((unquote(k), unquote(v)) for k, _, v in pairs)))
+    query_pairs = tuple(sorted((unquote(k), unquote(v)) for k, _, v in pairs))
+    return GitSource(url, rev, query_pairs, raw)
 
 
 def _source_position(text: str, name: str, raw: str, where: Position) -> Position:

@@ -326,7 +326,7 @@ def _string_content(ev: Evaluator, node: Node) -> str | Dynamic:
         if child.type == "quoted_content":
             parts.append(ev.source.text(child))
         elif child.type == "escape_sequence":
-            parts.append(_unescape(ev.source.text(child)))
+            parts.append(_escape(ev, child))
         elif child.type == "interpolation":
             return ev.source.dynamic(node, "string interpolation")
     return "".join(parts)
@@ -347,12 +347,19 @@ _ESCAPES = {
 }
 
 
-def _unescape(seq: str) -> str:
+def _escape(ev: Evaluator, node: Node) -> str:
+    """The text an escape sequence in a string stands for."""
+    seq = ev.source.text(node)
     body = seq[1:]
-    if body.startswith("x{") or body.startswith("u{"):
-        return chr(int(body[2:-1], 16))
     if body[:1] in ("x", "u") and len(body) > 1:
-        return chr(int(body[1:], 16))
+        code = int(body[1:].strip("{}"), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise InputError(
+                f"invalid Unicode code point `{seq}`",
+                ev.source.pos(node),
+                "Elixir rejects it too (a surrogate, or past U+10FFFF); fix the escape",
+            )
+        return chr(code)
     if body == "\n":
         return ""
     return _ESCAPES.get(body, body)
@@ -378,10 +385,15 @@ def _eval_quoted_atom(ev: Evaluator, node: Node) -> Term:
 
 
 def _eval_integer(ev: Evaluator, node: Node) -> Term:
-    text = ev.source.text(node).replace("_", "")
+    text = ev.source.text(node)
     if text.startswith("?"):
-        return ord(_unescape(text[1:]) if text[1:2] == "\\" else text[1])
-    return int(text, 0)
+        # `?_` is 95, `?\n` 10. For `?\` + newline (10 in Elixir) tree-sitter leaves the newline
+        # out of the node, so it stays unread.
+        char = _ESCAPES.get(text[2:], text[2:]) if text[1:2] == "\\" else text[1:]
+        return ord(char) if len(char) == 1 else ev.source.dynamic(node, "character literal")
+    digits = text.replace("_", "")
+    # Elixir's prefixes are 0x, 0o and 0b; without one, leading zeros are decimal (`007` is 7).
+    return int(digits, 0) if digits[1:2] in ("x", "o", "b") else int(digits)
 
 
 def _eval_float(ev: Evaluator, node: Node) -> Term:

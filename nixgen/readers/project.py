@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
-import posixpath
 from pathlib import Path
 
 from nixgen.discover import SKIP_DIRS, Layout, discover

@@ -1,0 +1,436 @@
+"""Resolved NIFs → the plan of nix/nifs.nix (one crane build per crate, musl on Linux), rendered."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from nixgen.errors import InputError, Position, ResolveError
+from nixgen.gateway import Runner
+from nixgen.model import CargoLock, CargoPackage, GitSource, Nif, Project, Toolchain
+from nixgen.prefetch import GitKey, KnownHashes, Prefetcher
+from nixgen.render import nix_attr, render
+from nixgen.resolve import Version, parse_version
+from nixgen.syscrates import SysNeeds, rustflags, sys_needs, upwards
+from nixgen.write import with_header
+
+NIFS_FILE = "nix/nifs.nix"
+REGENERATE = "nixgen update"
+LIBCS = ("musl", "gnu")
+SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
+# rustler < 0.35 left the erl_nif symbols for the macOS linker to resolve at load time.
+DYNAMIC_LOOKUP_BEFORE: Version = (0, 35)
+# What rust-overlay's fromRustupToolchain can select.
+_CHANNEL = re.compile(r"^(stable|beta|nightly|\d+\.\d+(\.\d+)?|(nightly|beta)-\d{4}-\d{2}-\d{2})$")
+_PROFILES = ("minimal", "default", "complete")
+_CARGO_GIT_LINE = re.compile(r"^\s*# nixgen-cargo-git: (?P<json>\{.*\})\s*$", re.MULTILINE)
+CARGO_GIT_COMMENT = "# nixgen-cargo-git: "
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The Rust target nix/nifs.nix builds for on `system` with `libc`."""
+
+    system: str
+    libc: str
+
+    @property
+    def darwin(self) -> bool:
+        return self.system.endswith("-darwin")
+
+    @property
+    def musl(self) -> bool:
+        return self.libc == "musl" and not self.darwin
+
+    @property
+    def target(self) -> str:
+        arch = self.system.split("-")[0]
+        return f"{arch}-apple-darwin" if self.darwin else f"{arch}-unknown-linux-{self.libc}"
+
+    @property
+    def env_target(self) -> str:
+        """As in CARGO_TARGET_<TRIPLE>_LINKER."""
+        return self.target.upper().replace("-", "_")
+
+    @property
+    def cc_target(self) -> str:
+        """As in cc-rs' CC_<target>."""
+        return self.target.replace("-", "_")
+
+    @property
+    def lib_suffix(self) -> str:
+        return ".dylib" if self.darwin else ".so"
+
+
+PLATFORMS = tuple(Platform(system, libc) for libc in LIBCS for system in SYSTEMS)
+TARGETS = tuple(sorted({p.target for p in PLATFORMS}))
+
+
+@dataclass(frozen=True)
+class RustToolchain:
+    """A rust-overlay toolchain; `key` is "default" (latest stable) or the pinning file."""
+
+    key: str
+    channel: str
+    profile: str | None = None
+    components: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+DEFAULT_TOOLCHAIN = RustToolchain("default", "stable")
+
+
+@dataclass(frozen=True)
+class CargoGitHash:
+    """The fetchgit hash (submodules included, as crane fetches) of a Cargo git source."""
+
+    source: str  # the Cargo.lock `source` string: crane's outputHashes key
+    url: str
+    rev: str
+    hash: str
+
+    def comment(self) -> str:
+        data = {"hash": self.hash, "rev": self.rev, "submodules": True, "url": self.url}
+        return CARGO_GIT_COMMENT + json.dumps(data, sort_keys=True, ensure_ascii=True)
+
+
+@dataclass(frozen=True)
+class NifCrate:
+    attr: str
+    name: str
+    version: str
+    lib_name: str
+    manifest: str
+    modules: tuple[str, ...]  # the Elixir modules that load it
+    root: str  # the directory holding Cargo.lock: the root of the source
+    members: tuple[str, ...]  # directories with Cargo sources, relative to root ("" = root)
+    toolchain: str  # key of plan.toolchains
+    rustflags: tuple[tuple[str, str], ...]  # (target, CARGO_TARGET_<T>_RUSTFLAGS), if any
+    git: tuple[CargoGitHash, ...]
+    sys: SysNeeds
+    rustler: str | None  # the locked rustler crate
+
+
+@dataclass(frozen=True)
+class NifsPlan:
+    libc: str
+    crates: tuple[NifCrate, ...]  # sorted by attr
+    toolchains: tuple[RustToolchain, ...]  # sorted by key
+    default_toolchain: str
+    fetched: tuple[CargoGitHash, ...] = ()  # hashes the prefetcher computed in this run
+
+    @property
+    def platforms(self) -> tuple[tuple[str, tuple[Platform, ...]], ...]:
+        return tuple((libc, tuple(p for p in PLATFORMS if p.libc == libc)) for libc in LIBCS)
+
+    @property
+    def unknown_sys(self) -> tuple[tuple[str, str], ...]:
+        """(crate attr, "name version") of every -sys crate no recipe covers."""
+        return tuple((c.attr, sys) for c in self.crates for sys in c.sys.unknown)
+
+
+def crate_attr(package: CargoPackage) -> str:
+    """The attribute of a NIF crate in nix/nifs.nix's `crates` and `deps`: a bare identifier."""
+    name = re.sub(r"[^A-Za-z0-9_'-]", "_", package.name)
+    if not re.match(r"[A-Za-z_]", name):
+        name = "_" + name
+    return name if nix_attr(name) == name else name + "_"
+
+
+def plan_nifs(
+    project: Project,
+    *,
+    libc: str = "musl",
+    prefetcher: Prefetcher | None = None,
+    known: Mapping[GitKey, str] | None = None,
+) -> NifsPlan:
+    """One crate per Cargo package that a resolved NIF loads. `known` are Cargo git hashes read
+    back from the previous nix/nifs.nix (`known_cargo_hashes`); only others are prefetched."""
+    if libc not in LIBCS:
+        raise InputError(f"libc must be one of {', '.join(LIBCS)}, not {libc!r}")
+    check_cargo_locks(project)
+    hashes = _GitHashes(prefetcher, known or {})
+    toolchains: dict[str, RustToolchain] = {}
+    crates = []
+    for package, nifs in _nif_packages(project):
+        toolchain = _toolchain(project, package.dir)
+        toolchains[toolchain.key] = toolchain
+        crates.append(_crate(project, package, nifs, toolchain.key, hashes))
+    _check_unique(crates)
+    default = _default_toolchain(project, crates)
+    toolchains.setdefault(default.key, default)
+    return NifsPlan(
+        libc,
+        tuple(sorted(crates, key=lambda c: c.attr)),
+        tuple(sorted(toolchains.values(), key=lambda t: t.key)),
+        default.key,
+        tuple(hashes.fetched),
+    )
+
+
+def _nif_packages(project: Project) -> Iterator[tuple[CargoPackage, tuple[Nif, ...]]]:
+    by_manifest = {p.manifest: p for p in project.cargo_packages}
+    groups: dict[str, list[Nif]] = {}
+    for nif in project.nifs:
+        if nif.resolved and nif.package is not None:
+            groups.setdefault(nif.package, []).append(nif)
+    for manifest in sorted(groups):
+        yield by_manifest[manifest], tuple(groups[manifest])
+
+
+def _crate(
+    project: Project,
+    package: CargoPackage,
+    nifs: tuple[Nif, ...],
+    toolchain: str,
+    hashes: _GitHashes,
+) -> NifCrate:
+    lock = _lock_of(project, package)
+    rustler = max((parse_version(c.version) or () for c in lock.find("rustler")), default=None)
+    dynamic_lookup = bool(rustler) and rustler is not None and rustler < DYNAMIC_LOOKUP_BEFORE
+    return NifCrate(
+        attr=crate_attr(package),
+        name=package.name,
+        version=package.version or "0.0.0",
+        lib_name=package.lib_name,
+        manifest=package.manifest,
+        modules=tuple(sorted({n.module for n in nifs})),
+        root=package.workspace_root,
+        members=_members(project, package, lock),
+        toolchain=toolchain,
+        rustflags=tuple(
+            (t, " ".join(f))
+            for t in TARGETS
+            if (f := rustflags(project, package, t, dynamic_lookup=dynamic_lookup))
+        ),
+        git=tuple(hashes.get(source, lock) for source in _git_sources(lock)),
+        sys=sys_needs(lock),
+        rustler=".".join(map(str, rustler)) if rustler else None,
+    )
+
+
+def _lock_of(project: Project, package: CargoPackage) -> CargoLock:
+    path = posixpath.normpath(posixpath.join(package.workspace_root, "Cargo.lock"))
+    lock = next(lock for lock in project.cargo_locks if lock.path == path)
+    if lock.version == 1:
+        # crane reads each package's `checksum`; version 1 keeps them apart in [metadata].
+        raise InputError(
+            f"{lock.path} is a version 1 lock file, which crane cannot vendor from",
+            Position(lock.path),
+            f"rewrite it in the current format with `cargo update --workspace` in "
+            f"{package.workspace_root}/ (locked versions stay) and commit it",
+        )
+    return lock
+
+
+def _check_unique(crates: list[NifCrate]) -> None:
+    seen: dict[str, NifCrate] = {}
+    for crate in crates:
+        other = seen.setdefault(crate.attr, crate)
+        if other is not crate:
+            raise ResolveError(
+                f"NIF crates {other.manifest} and {crate.manifest} would both be "
+                f"`crates.{crate.attr}` in {NIFS_FILE}",
+                Position(crate.manifest),
+                "rename one of the Cargo packages",
+            )
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _inside(path: str, directory: str) -> bool:
+    if directory == ".":
+        return not (path == ".." or path.startswith(("../", "/")))
+    return path == directory or path.startswith(directory + "/")
+
+
+def _relative(path: str, root: str) -> str:
+    return "" if path == root else posixpath.relpath(path, root)
+
+
+def _members(project: Project, package: CargoPackage, lock: CargoLock) -> tuple[str, ...]:
+    """Workspace members (or the crate itself) plus every path crate of the lock."""
+    root = package.workspace_root
+    workspace = next((w for w in project.workspaces if w.dir == root), None)
+    dirs = set(workspace.member_dirs if workspace else (package.dir,))
+    for crate in lock.packages:
+        if crate.source is None:
+            dirs |= _path_crate_dirs(project, crate.name, root, lock)
+    return tuple(sorted(_relative(d, root) for d in dirs))
+
+
+def _path_crate_dirs(project: Project, name: str, root: str, lock: CargoLock) -> set[str]:
+    found = {p.dir for p in project.cargo_packages if p.name == name and _inside(p.dir, root)}
+    if not found:
+        raise ResolveError(
+            f"path crate {name!r} of {lock.path} is not below {root}/, where the Cargo.lock "
+            "is: nixgen builds from that directory only",
+            Position(lock.path),
+            "move the crate into that directory, or make a Cargo workspace at a directory "
+            "that holds both, with the Cargo.lock there",
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- Cargo.lock
+
+
+def check_cargo_locks(project: Project) -> None:
+    """Stop when a NIF crate has no Cargo.lock: its dependencies would be unpinned."""
+    missing = _missing_locks(project)
+    if not missing:
+        return
+    root, packages = next(iter(missing.items()))
+    names = ", ".join(p.name for p in packages)
+    lock = posixpath.normpath(posixpath.join(root, "Cargo.lock"))
+    where = "the project root" if root == "." else f"{root}/"
+    subject = f"NIF crates {names} have" if len(packages) > 1 else f"NIF crate {names} has"
+    raise InputError(
+        f"{subject} no Cargo.lock (looked for {lock})",
+        Position(packages[0].manifest),
+        f"run `cargo generate-lockfile` in {where} and commit {lock}, "
+        "or let nixgen run it with --generate-lockfiles",
+    )
+
+
+def _missing_locks(project: Project) -> dict[str, list[CargoPackage]]:
+    by_manifest = {p.manifest: p for p in project.cargo_packages}
+    missing: dict[str, list[CargoPackage]] = {}
+    for nif in project.nifs:
+        package = by_manifest.get(nif.package or "")
+        if package is None or not package.is_dynamic_library or nif.cargo_lock is not None:
+            continue
+        found = missing.setdefault(package.workspace_root, [])
+        if package not in found:
+            found.append(package)
+    return dict(sorted(missing.items()))
+
+
+def generate_lockfiles(project: Project, runner: Runner, root: Path = Path(".")) -> tuple[str, ...]:
+    """Run `cargo generate-lockfile` where a NIF crate lacks its Cargo.lock (`root` = the
+    project directory); returns the created lock files, relative to it."""
+    created = []
+    for directory in _missing_locks(project):
+        runner.run(["cargo", "generate-lockfile"], cwd=root / directory)
+        created.append(posixpath.normpath(posixpath.join(directory, "Cargo.lock")))
+    return tuple(created)
+
+
+def _git_sources(lock: CargoLock) -> list[GitSource]:
+    git = [c.source for c in lock.packages if isinstance(c.source, GitSource)]
+    sources = {lock_source(source): source for source in git}
+    return [sources[key] for key in sorted(sources)]
+
+
+def lock_source(source: GitSource) -> str:
+    """The Cargo.lock `source` string (rebuilt when the model was made without it)."""
+    if source.raw:
+        return source.raw
+    query = "&".join(f"{k}={v}" for k, v in source.query)
+    return f"git+{source.url}{'?' + query if query else ''}#{source.rev}"
+
+
+class _GitHashes:
+    """Hashes of Cargo git sources: known ones first, else from the prefetcher (recorded)."""
+
+    def __init__(self, prefetcher: Prefetcher | None, known: Mapping[GitKey, str]):
+        self._prefetcher = prefetcher
+        self._hashes = dict(known)
+        self.fetched: list[CargoGitHash] = []
+
+    def get(self, source: GitSource, lock: CargoLock) -> CargoGitHash:
+        key = GitKey(source.url, source.rev, True)
+        if key not in self._hashes:
+            if self._prefetcher is None:
+                raise InputError(
+                    f"the Cargo git dependency {source.url} at {source.rev} has not been fetched",
+                    Position(lock.path),
+                    f"run `{REGENERATE}` with network access: it fetches git sources once and "
+                    f"records their hashes in {NIFS_FILE}",
+                )
+            self._hashes[key] = self._prefetcher.prefetch_git(
+                source.url, source.rev, submodules=True
+            )
+            fetched = CargoGitHash(lock_source(source), source.url, source.rev, self._hashes[key])
+            self.fetched.append(fetched)
+        return CargoGitHash(lock_source(source), source.url, source.rev, self._hashes[key])
+
+
+def known_cargo_hashes(text: str) -> KnownHashes:
+    """The `# nixgen-cargo-git:` lines of a previous nix/nifs.nix (unreadable lines ignored)."""
+    found: dict[tuple[str, str, bool], str] = {}
+    for match in _CARGO_GIT_LINE.finditer(text):
+        try:
+            data = json.loads(match["json"])
+            key = (str(data["url"]), str(data["rev"]), bool(data["submodules"]))
+            KnownHashes({key: data["hash"]})  # raises ValueError for a malformed hash
+            found[key] = data["hash"]
+        except (ValueError, TypeError, KeyError):
+            continue
+    return KnownHashes(found)
+
+
+# --------------------------------------------------------------------------- toolchain
+
+
+def _toolchain(project: Project, directory: str) -> RustToolchain:
+    """The toolchain rustup picks in `directory`: the nearest rust-toolchain file there or in a
+    parent (`rust-toolchain` before `rust-toolchain.toml`, as rustup), else latest stable."""
+    by_dir: dict[str, Toolchain] = {}
+    for pinned in sorted(project.toolchains, key=lambda t: t.path.endswith(".toml"), reverse=True):
+        by_dir[posixpath.dirname(pinned.path) or "."] = pinned
+    found = next((by_dir[d] for d in upwards(directory) if d in by_dir), None)
+    return DEFAULT_TOOLCHAIN if found is None else _pinned(found)
+
+
+def _pinned(pinned: Toolchain) -> RustToolchain:
+    channel = pinned.channel or "stable"
+    if not _CHANNEL.match(channel):
+        raise ResolveError(
+            f"toolchain channel {channel!r} is not one rust-overlay can select",
+            Position(pinned.path),
+            "use stable, beta, nightly, a version such as 1.76.0, or nightly-YYYY-MM-DD",
+        )
+    if pinned.profile is not None and pinned.profile not in _PROFILES:
+        raise ResolveError(
+            f"unknown toolchain profile {pinned.profile!r}",
+            Position(pinned.path),
+            f"use one of {', '.join(_PROFILES)}",
+        )
+    return RustToolchain(pinned.path, channel, pinned.profile, pinned.components, pinned.targets)
+
+
+def _default_toolchain(project: Project, crates: list[NifCrate]) -> RustToolchain:
+    """For the devShell: the crates' toolchain when they agree, else the project root's."""
+    keys = {crate.toolchain for crate in crates}
+    if len(keys) == 1:
+        key = keys.pop()
+        return next(_toolchain(project, c.root) for c in crates if c.toolchain == key)
+    return _toolchain(project, ".")
+
+
+# --------------------------------------------------------------------------- render
+
+
+def render_nifs(plan: NifsPlan) -> str:
+    """The complete nix/nifs.nix, header included."""
+    return with_header(render("nifs.nix.j2", plan=plan), REGENERATE)
+
+
+def nifs_warnings(plan: NifsPlan) -> tuple[str, ...]:
+    """One warning per crate with -sys crates nixgen has no recipe for."""
+    return tuple(
+        f"NIF crate {c.attr}: no recipe for {', '.join(c.sys.unknown)}; if their build needs "
+        f"a C library, add it in nix/overrides.nix: `{c.attr} = prev.{c.attr}.override "
+        "(args: { buildInputs = args.buildInputs ++ [ ... ]; });`"
+        for c in plan.crates
+        if c.sys.unknown
+    )
