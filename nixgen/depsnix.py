@@ -10,6 +10,7 @@ from typing import ClassVar
 from nixgen.closure import Closure, release_closure
 from nixgen.errors import InputError, NixgenError, ResolveError
 from nixgen.model import (
+    Dynamic,
     DynamicDep,
     GitLockEntry,
     HexLockEntry,
@@ -122,15 +123,21 @@ def plan_deps(
 
 
 def _lock_of(request: DepsRequest) -> MixLock:
-    lockfile = request.top.lockfile
-    lock = next((lk for lk in request.project.locks if lk.path == lockfile), None)
-    if lock is None:
+    return lock_of(request.project, request.top)
+
+
+def lock_of(project: Project, top: MixProject) -> MixLock:
+    """The project's lock; none on disk reads as empty (Mix writes none for path-only deps):
+    a Hex or git dep missing from it is then reported by the closure, with the fix."""
+    lockfile = top.lockfile
+    if isinstance(lockfile, Dynamic):
         raise InputError(
-            f"no {lockfile} for the Mix project in {request.top.dir}",
-            None,
-            f"run `mix deps.get` in {request.top.dir} and commit {lockfile}",
+            f"the lock file is chosen by code: `{lockfile.source}`",
+            lockfile.where,
+            "set `lockfile:` literally in mix.exs",
         )
-    return lock
+    lock = next((lk for lk in project.locks if lk.path == lockfile), None)
+    return lock if lock is not None else MixLock(lockfile, ())
 
 
 def _path_projects(project: Project) -> dict[str, MixProject]:
@@ -261,9 +268,9 @@ def deps_reports(
     sources = GitSources(None, known)
     reports = []
     for top in project.mix_projects:
-        lock = next((lk for lk in project.locks if lk.path == top.lockfile), None)
-        if lock is None:
+        if isinstance(top.lockfile, Dynamic):
             continue
+        lock = lock_of(project, top)
         unknown: list[str] = []
 
         def edges(entry: GitLockEntry, unknown: list[str] = unknown) -> tuple[str, ...]:

@@ -107,6 +107,8 @@ def _recipe(name: str, entry: dict[str, object]) -> Recipe:
     why = entry.get("why")
     if not isinstance(why, str) or not why:
         raise ValueError(f"sys crate {name}: `why` must be a non-empty string")
+    if "\n" in why:
+        raise ValueError(f"sys crate {name}: `why` must be one line (it becomes a Nix comment)")
     env = entry.get("env", {})
     if not isinstance(env, dict):
         raise ValueError(f"sys crate {name}: `env` must be a table")
