@@ -50,8 +50,8 @@ provided = []
 
 
 def load_settings(root: Path) -> Settings | None:
-    path = root / SETTINGS_FILE
-    if not path.is_file():
+    path = Path(SETTINGS_FILE)
+    if not (root / path).is_file():
         return None
     text = read_text(root, path)
     try:
