@@ -128,3 +128,42 @@ def init(
     for change in changes:
         click.echo(f"{change.action:>9}  {change.path}")
     click.echo(NEXT_STEPS)
+
+
+@main.command()
+@click.argument(
+    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change as a diff; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite generated files edited by hand.")
+@reports_errors
+def update(path: Path, dry_run: bool, force: bool) -> None:
+    """Regenerate the generated files from mix.lock, Cargo.lock and nixgen.toml."""
+    from nixgen.pipeline import plan_update, summarize
+    from nixgen.write import apply_changes, unified_diff
+
+    changes = plan_update(path, force=force)
+    if dry_run:
+        click.echo(unified_diff(changes), nl=False)
+        return
+    apply_changes(path, changes)
+    for line in summarize(changes) or ["nothing changed"]:
+        click.echo(line)
+
+
+@main.command()
+@click.argument(
+    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@reports_errors
+def check(path: Path) -> None:
+    """Exit 0 if the generated files are what `update` would write, else 1 with a diff."""
+    from nixgen.pipeline import out_of_date, plan_update
+    from nixgen.write import unified_diff
+
+    stale = out_of_date(plan_update(path, force=True))
+    if stale:
+        click.echo(unified_diff(stale), nl=False)
+        click.echo(f"nixgen: {len(stale)} file(s) out of date; run `nixgen update`", err=True)
+        sys.exit(1)
+    click.echo("nixgen: generated files are up to date")

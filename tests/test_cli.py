@@ -23,7 +23,7 @@ def test_version() -> None:
     assert result.output == f"nixgen, version {__version__}\n"
 
 
-@pytest.mark.parametrize("command", [[], *([c] for c in ["show"])])
+@pytest.mark.parametrize("command", [[], *([c] for c in ["show", "init", "update", "check"])])
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0

@@ -286,9 +286,15 @@ class Evaluator:
         return handler(self, node)
 
     def fresh(self) -> Evaluator:
-        """An evaluator for the same module without this one's local variables."""
+        """An evaluator for the same module without this one's local variables; functions being
+        evaluated stay marked, so a cycle through an attribute or a variable ends too."""
         return Evaluator(
-            self.source, self.module, self.env, self.system_env, mix_config=self.mix_config
+            self.source,
+            self.module,
+            self.env,
+            self.system_env,
+            mix_config=self.mix_config,
+            _active=self._active,
         )
 
     def call_function(self, name: str, at: Node) -> Term:
@@ -524,8 +530,9 @@ def _eval_unary(ev: Evaluator, node: Node) -> Term:
 def _attribute(ev: Evaluator, node: Node, operand: Node) -> Term:
     name = call_name(operand) if operand.type == "call" else ev.source.text(operand)
     if ev.module is not None:
+        # Only definitions complete before this use: `@a [@a]` reads the previous @a.
         defined = [
-            v for n, v in ev.module.attributes if n == name and v.start_byte < node.start_byte
+            v for n, v in ev.module.attributes if n == name and v.end_byte <= node.start_byte
         ]
         if defined:
             value = ev.fresh().eval(defined[-1])
@@ -589,11 +596,13 @@ def _eval_identifier(ev: Evaluator, node: Node) -> Term:
     name = ev.source.text(node)
     if name in ev.locals:
         return _named(ev, node, ev.locals[name])
-    if ev.module is not None and name in ev.module.variables:
+    variables = ev.module.variables if ev.module is not None else {}
+    # Only an assignment complete before this use: in `x = [x]` the right `x` is not itself.
+    if name in variables and variables[name].end_byte <= node.start_byte:
         return _named(
             ev,
             node,
-            ev.fresh().eval(ev.module.variables[name]),
+            ev.fresh().eval(variables[name]),
         )
     if ev.module is not None and name in ev.module.functions:
         return _call_site(ev, node, ev.call_function(name, node))
