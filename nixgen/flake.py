@@ -57,7 +57,7 @@ def plan_release(
     """`crate_attr` maps a Cargo.toml path to its attribute in nix/nifs.nix."""
     pname = _pname(top)
     release_name = top.releases[0] if isinstance(top.releases, tuple) and top.releases else pname
-    nifs = [n for n in project.nifs if _inside(n.mix_dir, top.dir)]
+    nifs = release_nifs(project, top)
     env = [("PRECOMPILED_NIF", "true")]
     if any(n.kind == "precompiled" for n in nifs):
         env.append(("RUSTLER_PRECOMPILED_FORCE_BUILD_ALL", "true"))
@@ -77,6 +77,22 @@ def plan_release(
         include=MIX_SOURCES,
         exclude=_excluded(project, top),
     )
+
+
+def release_nifs(project: Project, top: MixProject) -> list[Nif]:
+    """The NIFs of the apps in `top`'s release; a NIF elsewhere (in a path dependency, or in
+    another Mix project of the repository) cannot be wired yet and stops generation."""
+    apps = {p.dir for p in top.walk()}
+    outside = [n for n in project.nifs if n.mix_dir not in apps]
+    if outside:
+        nif = outside[0]
+        raise ResolveError(
+            f"{nif.module} is a NIF of {nif.mix_dir}, which the release of {top.dir} uses as a "
+            "dependency: nixgen cannot build NIFs of dependencies yet",
+            nif.where,
+            "build that crate and copy it in nix/overrides.nix (deps), or release that project",
+        )
+    return [n for n in project.nifs if n.mix_dir in apps]
 
 
 def _pname(top: MixProject) -> str:

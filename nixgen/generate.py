@@ -17,7 +17,7 @@ from nixgen.depsnix import (
     render_deps,
 )
 from nixgen.errors import ResolveError
-from nixgen.flake import plan_release, render_flake, render_release
+from nixgen.flake import plan_release, release_nifs, render_flake, render_release
 from nixgen.glue import GlueNif, config_block, macro_module, needs_config, with_config_block
 from nixgen.model import HexLockEntry, MixProject, Nif, PathDep, Project, RustlerModule
 from nixgen.nifs import crate_attr, known_cargo_hashes, nifs_warnings, plan_nifs, render_nifs
@@ -142,7 +142,7 @@ def _glue(
     notes: list[str],
 ) -> None:
     entries: list[GlueNif] = []
-    for nif in (n for n in project.nifs if _in_release(n, top)):
+    for nif in release_nifs(project, top):
         module = _module(project, nif)
         if module is not None and module.reads_precompiled_nif:
             notes.append(f"{nif.module} already reads PRECOMPILED_NIF: left as it is")
@@ -162,10 +162,6 @@ def _glue(
 
 def _join(directory: str, name: str) -> str:
     return name if directory == "." else f"{directory}/{name}"
-
-
-def _in_release(nif: Nif, top: MixProject) -> bool:
-    return top.dir == "." or nif.mix_dir == top.dir or nif.mix_dir.startswith(top.dir + "/")
 
 
 def _module(project: Project, nif: Nif) -> RustlerModule | None:
