@@ -47,11 +47,22 @@ def _minor(text: str) -> Version:
     return int(major), int(minor)
 
 
-def choose_beam(tool_versions: ToolVersions | None, project: MixProject) -> Beam:
-    """`.tool-versions`/`mise.toml` first, else the newest Elixir the mix.exs requirement allows."""
+def choose_beam(
+    tool_versions: ToolVersions | None,
+    project: MixProject,
+    otp: str | None = None,
+    elixir: str | None = None,
+) -> Beam:
+    """nixgen.toml's `otp`/`elixir` first, then `.tool-versions`/`mise.toml`, else the newest
+    Elixir the mix.exs requirement allows."""
+    if otp or elixir:
+        base = tool_versions or ToolVersions("nixgen.toml", None, None)
+        tool_versions = ToolVersions("nixgen.toml", otp or base.erlang, elixir or base.elixir)
     table = _table()
     pinned_otp = _otp_of(tool_versions)
     pinned_elixir = _elixir_of(tool_versions)
+    if pinned_otp is not None and pinned_otp not in table.otp:
+        _beam(pinned_otp, pinned_elixir or table.default_elixir, "")  # raises: unknown OTP
     if pinned_elixir is not None:
         source = tool_versions.path if tool_versions else "defaults"
         return _beam(pinned_otp or _best_otp(pinned_elixir), pinned_elixir, source)
@@ -65,7 +76,7 @@ def choose_beam(tool_versions: ToolVersions | None, project: MixProject) -> Beam
             f"no Elixir version in nixpkgs satisfies {_fmt(project.elixir)} "
             f"(known: {', '.join('.'.join(map(str, v)) for v in sorted(table.elixir))})",
             None,
-            "pin one in .tool-versions (`elixir 1.18.4`) or in nixgen.toml",
+            'pin one in .tool-versions (`elixir 1.18.4`) or nixgen.toml (`elixir = "1.18"`)',
         )
     elixir = table.default_elixir if table.default_elixir in candidates else candidates[0]
     source = f"mix.exs elixir: {_fmt(project.elixir)}" if project.elixir else "defaults"
@@ -79,13 +90,13 @@ def _beam(otp: int, elixir: Version, source: str) -> Beam:
             f"Erlang/OTP {otp} is not available as a nixpkgs package set "
             f"(known: {', '.join(map(str, sorted(table.otp)))})",
             None,
-            "pin another OTP in .tool-versions or nixgen.toml",
+            'pin another in .tool-versions (`erlang 27.3`) or nixgen.toml (`otp = "27"`)',
         )
     if elixir not in table.elixir:
         raise ResolveError(
             f"Elixir {elixir[0]}.{elixir[1]} is not in nixpkgs' package sets",
             None,
-            "pin another Elixir in .tool-versions or nixgen.toml",
+            'pin another in .tool-versions (`elixir 1.18.4`) or nixgen.toml (`elixir = "1.18"`)',
         )
     attr, otps = table.elixir[elixir]
     if otp not in otps:

@@ -111,7 +111,9 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
     )
     notes.extend(nifs_warnings(nifs_plan))
     attrs = {p.manifest: crate_attr(p) for p in project.cargo_packages}
-    release = plan_release(project, top, choose_beam(project.tool_versions, top), attrs)
+    release = plan_release(
+        project, top, choose_beam(project.tool_versions, top, settings.otp, settings.elixir), attrs
+    )
     generated = {
         FLAKE_FILE: with_header(
             render_flake(_description(top), settings.systems, settings.nixpkgs), REGENERATE

@@ -26,6 +26,8 @@ class Settings:
     mix_env: str = "prod"
     elixir_glue: bool = True
     provided_deps: frozenset[str] = field(default_factory=frozenset)
+    otp: str | None = None  # pins Erlang/OTP over .tool-versions (e.g. "27")
+    elixir: str | None = None  # pins Elixir over .tool-versions (e.g. "1.18")
 
 
 def default_text(settings: Settings) -> str:
@@ -42,6 +44,9 @@ nixpkgs = "{settings.nixpkgs}"
 mix_env = "{settings.mix_env}"
 # Keep the PRECOMPILED_NIF block in config/config.exs up to date.
 elixir_glue = {"true" if settings.elixir_glue else "false"}
+# Erlang/OTP and Elixir versions; by default from .tool-versions / mise.toml, else mix.exs.
+# otp = "27"
+# elixir = "1.18"
 
 [deps]
 # Mix deps you build yourself in nix/overrides.nix (e.g. from a private Hex repository).
@@ -61,7 +66,7 @@ def load_settings(root: Path) -> Settings | None:
     return _validate(data, text)
 
 
-_TOP_KEYS = {"libc", "systems", "nixpkgs", "mix_env", "elixir_glue", "deps"}
+_TOP_KEYS = {"libc", "systems", "nixpkgs", "mix_env", "elixir_glue", "deps", "otp", "elixir"}
 _DEPS_KEYS = {"provided"}
 
 
@@ -94,7 +99,19 @@ def _validate(data: dict[str, object], text: str) -> Settings:
         mix_env=_string(data, text, "mix_env", "prod"),
         elixir_glue=_bool(data, text, "elixir_glue", True),
         provided_deps=frozenset(_strings(deps, text, "provided")),
+        otp=_version(data, text, "otp", r"\d+"),
+        elixir=_version(data, text, "elixir", r"\d+\.\d+"),
     )
+
+
+def _version(data: dict[str, object], text: str, key: str, pattern: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(pattern + r"(\.\d+)*", value):
+        example = "27" if key == "otp" else "1.18"
+        raise _fail(text, key, "must be a version string", f'e.g. {key} = "{example}"')
+    return value
 
 
 def _string(data: dict[str, object], text: str, key: str, default: str) -> str:

@@ -1,0 +1,56 @@
+"""Erlang/Elixir version choice and the package-set table."""
+
+from __future__ import annotations
+
+import pytest
+
+from nixgen.beam import choose_beam
+from nixgen.errors import ResolveError
+from nixgen.model import MixProject, ToolVersions
+
+
+def app(elixir: str | None) -> MixProject:
+    return MixProject(dir=".", app="a", version="1.0.0", elixir=elixir, deps=(), releases=(),
+                      apps_path=None, aliases=(), lockfile="mix.lock", config_dir=None,
+                      rustler_modules=())
+
+
+@pytest.mark.parametrize(("requirement", "otp", "elixir"), [
+    ("~> 1.15", 27, "elixir_1_18"),
+    (None, 27, "elixir_1_18"),
+    ("~> 1.16.0", 26, "elixir_1_16"),
+    (">= 1.17.0 and < 1.18.0", 27, "elixir_1_17"),
+    ("~> 1.19", 27, "elixir_1_19"),
+])
+def test_requirement_picks_newest_allowed(requirement: str | None, otp: int, elixir: str) -> None:
+    beam = choose_beam(None, app(requirement))
+    assert (beam.otp, beam.elixir_attr, beam.package_set) == (
+        otp, elixir, f"beamMinimal{otp}Packages")
+
+
+def test_tool_versions_win_over_mix_exs() -> None:
+    beam = choose_beam(ToolVersions(".tool-versions", "26.2.5", "1.16.3-otp-26"), app("~> 1.18"))
+    assert (beam.otp, beam.elixir_attr, beam.source) == (26, "elixir_1_16", ".tool-versions")
+
+
+def test_settings_win_over_tool_versions() -> None:
+    beam = choose_beam(ToolVersions(".tool-versions", "29.0", "1.18.4"), app(None), otp="28")
+    assert (beam.otp, beam.elixir_attr, beam.source) == (28, "elixir_1_18", "nixgen.toml")
+
+
+@pytest.mark.parametrize(("versions", "message"), [
+    (ToolVersions(".tool-versions", "24.3", None), "Erlang/OTP 24 is not available"),
+    (ToolVersions(".tool-versions", "27.1", "1.12.3"), "Elixir 1.12 is not in nixpkgs"),
+    (ToolVersions(".tool-versions", "28.0", "1.16.0"), "Elixir 1.16 is not built for OTP 28"),
+])
+def test_unavailable_versions_are_clear_errors(versions: ToolVersions, message: str) -> None:
+    with pytest.raises(ResolveError) as info:
+        choose_beam(versions, app(None))
+    assert message in str(info.value)
+    assert "nixgen.toml" in str(info.value) or "use OTP" in str(info.value)
+
+
+def test_requirement_nothing_satisfies() -> None:
+    with pytest.raises(ResolveError) as info:
+        choose_beam(None, app("~> 1.12.0"))
+    assert "no Elixir version in nixpkgs satisfies ~> 1.12.0" in str(info.value)

@@ -1,0 +1,57 @@
+"""`nixgen init` on every project of ../shared/corpus: the flake evaluates, or init stops with a
+specific message. Git sources come from fake checkouts (no network)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+from nixeval import nix_eval_json
+from test_init import fake_tools
+
+from nixgen.errors import NixgenError
+from nixgen.pipeline import InitOptions, plan_init
+from nixgen.write import apply_changes
+
+pytestmark = [pytest.mark.corpus, pytest.mark.nix]
+
+# Projects where init must stop, with the start of the message that says why.
+STOPS = {
+    "ZephyrusZhang__Kerbal": "tracking_station/lib/tracking_station/libvirt.ex:2:3: "
+    "TrackingStation.Libvirt.Native is a NIF of tracking_station, which the release of "
+    "kerbal-backend uses as a dependency",
+    "adoptoposs__mjml_nif": "lib/mjml/native.ex:29:3: Mjml.Native is not resolved: options are "
+    "not a literal keyword list",
+    "bonfire-networks__bonfire-app": "Erlang/OTP 29 is not available as a nixpkgs package set",
+    "discord__sorted_set_nif": "native/sorted_set_nif/Cargo.toml: NIF crate sorted_set_nif has "
+    "no Cargo.lock",
+    "elitau__pact_elixir": "Erlang/OTP 24 is not available as a nixpkgs package set",
+    "rusterlium__rustler": "several Mix projects: rustler_benchmarks, rustler_mix, rustler_tests",
+    "supernintendo__rustler_live_view_toy": "native/rustler_live_view_toy_engine/Cargo.lock: "
+    "native/rustler_live_view_toy_engine/Cargo.lock is a version 1 lock file",
+}
+
+
+def projects() -> list[str]:
+    return sorted(p.name for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
+
+
+@pytest.mark.parametrize("name", projects())
+def test_init_on_corpus_project(name: str, tmp_path: Path) -> None:
+    root = tmp_path / name
+    shutil.copytree(CORPUS / name, root, symlinks=True)
+    if name in STOPS:
+        with pytest.raises(NixgenError) as info:
+            plan_init(root, InitOptions(), force=True, tools=fake_tools(root))
+        assert str(info.value).startswith(STOPS[name])
+        assert "hint:" in str(info.value)
+        return
+    apply_changes(root, plan_init(root, InitOptions(), force=True, tools=fake_tools(root)))
+    drv_paths = "xs: builtins.mapAttrs (n: x: x.drvPath) xs"
+    packages = nix_eval_json(root, "packages.x86_64-linux", extra_args=["--apply", drv_paths])
+    checks = nix_eval_json(root, "checks.x86_64-linux", extra_args=["--apply", drv_paths])
+    assert packages["default"].endswith(".drv")
+    assert {"release", "nifLoad"} <= set(checks)
+    assert all(path.endswith(".drv") for path in [*packages.values(), *checks.values()])
