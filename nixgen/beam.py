@@ -78,9 +78,9 @@ def choose_beam(
             None,
             'pin one in .tool-versions (`elixir 1.18.4`) or nixgen.toml (`elixir = "1.18"`)',
         )
-    elixir = table.default_elixir if table.default_elixir in candidates else candidates[0]
+    chosen = table.default_elixir if table.default_elixir in candidates else candidates[0]
     source = f"mix.exs elixir: {_fmt(project.elixir)}" if project.elixir else "defaults"
-    return _beam(pinned_otp or _best_otp(elixir), elixir, source)
+    return _beam(pinned_otp or _best_otp(chosen), chosen, source)
 
 
 def _beam(otp: int, elixir: Version, source: str) -> Beam:

@@ -11,11 +11,17 @@ from pathlib import Path
 
 from nixgen.errors import InputError, Position, ResolveError
 from nixgen.gateway import Runner
-from nixgen.model import CargoLock, CargoPackage, GitSource, Nif, Project, Toolchain
+from nixgen.model import CargoLock, CargoPackage, GitSource, Nif, Project
 from nixgen.prefetch import GitKey, KnownHashes, Prefetcher
 from nixgen.render import nix_attr, render
 from nixgen.resolve import Version, parse_version
-from nixgen.syscrates import SysNeeds, rustflags, sys_needs, upwards
+from nixgen.syscrates import (
+    RustToolchain,
+    SysNeeds,
+    rustflags,
+    sys_needs,
+    toolchain_for,
+)
 from nixgen.write import with_header
 
 NIFS_FILE = "nix/nifs.nix"
@@ -24,9 +30,6 @@ LIBCS = ("musl", "gnu")
 SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
 # rustler < 0.35 left the erl_nif symbols for the macOS linker to resolve at load time.
 DYNAMIC_LOOKUP_BEFORE: Version = (0, 35)
-# What rust-overlay's fromRustupToolchain can select.
-_CHANNEL = re.compile(r"^(stable|beta|nightly|\d+\.\d+(\.\d+)?|(nightly|beta)-\d{4}-\d{2}-\d{2})$")
-_PROFILES = ("minimal", "default", "complete")
 _CARGO_GIT_LINE = re.compile(r"^\s*# nixgen-cargo-git: (?P<json>\{.*\})\s*$", re.MULTILINE)
 CARGO_GIT_COMMENT = "# nixgen-cargo-git: "
 
@@ -71,20 +74,6 @@ class Platform:
 
 PLATFORMS = tuple(Platform(system, libc) for libc in LIBCS for system in SYSTEMS)
 TARGETS = tuple(sorted({p.target for p in PLATFORMS}))
-
-
-@dataclass(frozen=True)
-class RustToolchain:
-    """A rust-overlay toolchain; `key` is "default" (latest stable) or the pinning file."""
-
-    key: str
-    channel: str
-    profile: str | None = None
-    components: tuple[str, ...] = ()
-    targets: tuple[str, ...] = ()
-
-
-DEFAULT_TOOLCHAIN = RustToolchain("default", "stable")
 
 
 @dataclass(frozen=True)
@@ -160,7 +149,7 @@ def plan_nifs(
     toolchains: dict[str, RustToolchain] = {}
     crates = []
     for package, nifs in _nif_packages(project):
-        toolchain = _toolchain(project, package.dir)
+        toolchain = toolchain_for(project, package.dir)
         toolchains[toolchain.key] = toolchain
         crates.append(_crate(project, package, nifs, toolchain.key, hashes))
     _check_unique(crates)
@@ -193,8 +182,8 @@ def _crate(
     hashes: _GitHashes,
 ) -> NifCrate:
     lock = _lock_of(project, package)
-    rustler = max((parse_version(c.version) or () for c in lock.find("rustler")), default=None)
-    dynamic_lookup = bool(rustler) and rustler is not None and rustler < DYNAMIC_LOOKUP_BEFORE
+    rustler = _locked_rustler(lock)
+    dynamic_lookup = rustler is not None and rustler < DYNAMIC_LOOKUP_BEFORE
     return NifCrate(
         attr=crate_attr(package),
         name=package.name,
@@ -216,9 +205,17 @@ def _crate(
     )
 
 
+def _locked_rustler(lock: CargoLock) -> Version | None:
+    versions = [v for c in lock.find("rustler") if (v := parse_version(c.version))]
+    return max(versions, default=None)
+
+
+def _lock_path(package: CargoPackage) -> str:
+    return posixpath.normpath(posixpath.join(package.workspace_root, "Cargo.lock"))
+
+
 def _lock_of(project: Project, package: CargoPackage) -> CargoLock:
-    path = posixpath.normpath(posixpath.join(package.workspace_root, "Cargo.lock"))
-    lock = next(lock for lock in project.cargo_locks if lock.path == path)
+    lock = next(lock for lock in project.cargo_locks if lock.path == _lock_path(package))
     if lock.version == 1:
         # crane reads each package's `checksum`; version 1 keeps them apart in [metadata].
         raise InputError(
@@ -381,40 +378,13 @@ def known_cargo_hashes(text: str) -> KnownHashes:
 # --------------------------------------------------------------------------- toolchain
 
 
-def _toolchain(project: Project, directory: str) -> RustToolchain:
-    """The toolchain rustup picks in `directory`: the nearest rust-toolchain file there or in a
-    parent (`rust-toolchain` before `rust-toolchain.toml`, as rustup), else latest stable."""
-    by_dir: dict[str, Toolchain] = {}
-    for pinned in sorted(project.toolchains, key=lambda t: t.path.endswith(".toml"), reverse=True):
-        by_dir[posixpath.dirname(pinned.path) or "."] = pinned
-    found = next((by_dir[d] for d in upwards(directory) if d in by_dir), None)
-    return DEFAULT_TOOLCHAIN if found is None else _pinned(found)
-
-
-def _pinned(pinned: Toolchain) -> RustToolchain:
-    channel = pinned.channel or "stable"
-    if not _CHANNEL.match(channel):
-        raise ResolveError(
-            f"toolchain channel {channel!r} is not one rust-overlay can select",
-            Position(pinned.path),
-            "use stable, beta, nightly, a version such as 1.76.0, or nightly-YYYY-MM-DD",
-        )
-    if pinned.profile is not None and pinned.profile not in _PROFILES:
-        raise ResolveError(
-            f"unknown toolchain profile {pinned.profile!r}",
-            Position(pinned.path),
-            f"use one of {', '.join(_PROFILES)}",
-        )
-    return RustToolchain(pinned.path, channel, pinned.profile, pinned.components, pinned.targets)
-
-
 def _default_toolchain(project: Project, crates: list[NifCrate]) -> RustToolchain:
     """For the devShell: the crates' toolchain when they agree, else the project root's."""
     keys = {crate.toolchain for crate in crates}
     if len(keys) == 1:
         key = keys.pop()
-        return next(_toolchain(project, c.root) for c in crates if c.toolchain == key)
-    return _toolchain(project, ".")
+        return next(toolchain_for(project, c.root) for c in crates if c.toolchain == key)
+    return toolchain_for(project, ".")
 
 
 # --------------------------------------------------------------------------- render
@@ -423,6 +393,17 @@ def _default_toolchain(project: Project, crates: list[NifCrate]) -> RustToolchai
 def render_nifs(plan: NifsPlan) -> str:
     """The complete nix/nifs.nix, header included."""
     return with_header(render("nifs.nix.j2", plan=plan), REGENERATE)
+
+
+def sys_report(project: Project) -> tuple[tuple[str, SysNeeds], ...]:
+    """What each NIF crate's Cargo.lock needs from nixpkgs, by crate attribute, for `show`:
+    nothing is fetched, and crates without a lock are left out."""
+    locks = {lock.path: lock for lock in project.cargo_locks}
+    return tuple(
+        (crate_attr(package), sys_needs(lock))
+        for package, _ in _nif_packages(project)
+        if (lock := locks.get(_lock_path(package))) is not None
+    )
 
 
 def nifs_warnings(plan: NifsPlan) -> tuple[str, ...]:

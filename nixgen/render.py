@@ -9,6 +9,8 @@ from typing import Any
 
 import jinja2
 
+from nixgen.errors import ResolveError
+
 _NIX_KEYWORDS = frozenset(
     {"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"}
 )
@@ -19,6 +21,9 @@ _STR_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def nix_str(value: object) -> str:
     """A Nix double-quoted string literal whose value is exactly `str(value)`."""
     text = str(value)
+    if "\0" in text:
+        raise ResolveError(f"{text!r} contains a NUL character, which a Nix string cannot hold",
+                           None, "remove it from the file it comes from")
     escaped = "".join(_STR_ESCAPES.get(c, c) for c in text).replace("${", "\\${")
     return f'"{escaped}"'
 

@@ -1,7 +1,8 @@
-"""What a NIF build needs from the target system: C libraries of its -sys crates, rustflags.
+"""What a NIF build needs from its environment: C libraries, rustflags, the Rust toolchain.
 
 The -sys mapping is data (nixgen/data/sys_crates.toml), not code: adding a crate is one entry
-there and one test. The rustflags come from the project's .cargo/config files.
+there and one test. Rustflags come from the project's .cargo/config files, the toolchain from
+its rust-toolchain files.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from functools import cache
 from importlib import resources
 
 from nixgen.errors import Position, ResolveError
-from nixgen.model import CargoConfig, CargoLock, CargoPackage, Project
+from nixgen.model import CargoConfig, CargoLock, CargoPackage, Project, Toolchain
 
 DATA_FILE = "data/sys_crates.toml"
 _ATTR_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ENTRY_KEYS = frozenset({"why", "native", "libs", "env"})
+_PROFILES = ("minimal", "default", "complete")
+# What rust-overlay's fromRustupToolchain can select.
+_CHANNEL = re.compile(r"^(stable|beta|nightly|\d+\.\d+(\.\d+)?|(nightly|beta)-\d{4}-\d{2}-\d{2})$")
 # A musl cdylib cannot be linked with crt-static (DESIGN.md, fact 7).
 CRT_FLAGS = ("-C", "target-feature=-crt-static")
 # rustler < 0.35 left the erl_nif symbols for the macOS linker to resolve at load time.
@@ -319,3 +323,47 @@ def _cfg_list(tokens: list[Token], facts: dict[str, str]) -> tuple[list[bool], l
         elif tokens[0] != ("punct", ")"):
             raise ValueError(tokens[0][1])
     return values, tokens[1:]
+
+
+# --------------------------------------------------------------------------- toolchain
+
+
+@dataclass(frozen=True)
+class RustToolchain:
+    """A rust-overlay toolchain; `key` is "default" (latest stable) or the pinning file."""
+
+    key: str
+    channel: str
+    profile: str | None = None
+    components: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+DEFAULT_TOOLCHAIN = RustToolchain("default", "stable")
+
+
+def toolchain_for(project: Project, directory: str) -> RustToolchain:
+    """The toolchain rustup picks in `directory`: the nearest rust-toolchain file there or in a
+    parent (`rust-toolchain` before `rust-toolchain.toml`, as rustup), else latest stable."""
+    by_dir: dict[str, Toolchain] = {}
+    for pinned in sorted(project.toolchains, key=lambda t: t.path.endswith(".toml"), reverse=True):
+        by_dir[posixpath.dirname(pinned.path) or "."] = pinned
+    found = next((by_dir[d] for d in upwards(directory) if d in by_dir), None)
+    return DEFAULT_TOOLCHAIN if found is None else _pinned(found)
+
+
+def _pinned(pinned: Toolchain) -> RustToolchain:
+    channel = pinned.channel or "stable"
+    if not _CHANNEL.match(channel):
+        raise ResolveError(
+            f"toolchain channel {channel!r} is not one rust-overlay can select",
+            Position(pinned.path),
+            "use stable, beta, nightly, a version such as 1.76.0, or nightly-YYYY-MM-DD",
+        )
+    if pinned.profile is not None and pinned.profile not in _PROFILES:
+        raise ResolveError(
+            f"unknown toolchain profile {pinned.profile!r}",
+            Position(pinned.path),
+            f"use one of {', '.join(_PROFILES)}",
+        )
+    return RustToolchain(pinned.path, channel, pinned.profile, pinned.components, pinned.targets)

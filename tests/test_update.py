@@ -16,7 +16,6 @@ from nixgen.pipeline import plan_update, summarize
 from nixgen.write import apply_changes
 
 
-
 def update(root: Path, force: bool = False) -> list[str]:
     changes = plan_update(root, force=force, tools=fake_tools(root))
     apply_changes(root, changes)

@@ -22,7 +22,7 @@ from nixgen.model import (
     RegistrySource,
     Toolchain,
 )
-from nixgen.readers.text import parse_toml, parse_toml_fast, read_text, read_toml, rel
+from nixgen.readers.text import is_file, parse_toml, parse_toml_fast, read_text, read_toml, rel
 
 Table = dict[str, object]
 
@@ -244,8 +244,16 @@ def _expand_members(root: Path, ws_dir: str, ws: RawWorkspace) -> Iterator[str]:
             continue
         if pattern.startswith("/"):
             continue  # outside the project: nixgen reads nothing there
-        for match in (root / ws_dir).glob(posixpath.normpath(pattern)):
-            if (match / "Cargo.toml").is_file():
+        try:
+            matches = sorted((root / ws_dir).glob(posixpath.normpath(pattern)))
+        except (ValueError, OSError):
+            raise InputError(
+                f"workspace member pattern {pattern!r} is not a valid glob",
+                Position(_join(ws_dir, "Cargo.toml")),
+                'use Cargo\'s forms, e.g. "native/*"',
+            ) from None
+        for match in matches:
+            if is_file(match / "Cargo.toml"):
                 yield rel(root, match)
 
 
@@ -263,7 +271,7 @@ class _Tree:
     def get(self, directory: str) -> RawManifest | None:
         if directory not in self.by_dir:
             path = self.root / directory / "Cargo.toml"
-            found = not _outside(directory) and path.is_file()
+            found = not _outside(directory) and is_file(path)
             self.by_dir[directory] = read_manifest(self.root, path) if found else None
         return self.by_dir[directory]
 
@@ -545,6 +553,6 @@ def _follow_link_stub(root: Path, path: Path, text: str) -> tuple[Path, str]:
     if not _single_line(text) or not target or re.search(r"[\s=\"']", target):
         return path, text
     candidate = (root / path).parent / target
-    if not candidate.is_file() or _outside(rel(root, candidate)):
+    if not is_file(candidate) or _outside(rel(root, candidate)):
         return path, text
     return candidate, read_text(root, candidate)

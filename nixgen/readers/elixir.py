@@ -75,7 +75,25 @@ def parse_text(path: str, text: str) -> Source:
     source = Source(path, data, tree)
     if tree.root_node.has_error:
         raise _syntax_error(source)
+    _check_depth(source)
     return source
+
+
+MAX_DEPTH = 250  # syntax-tree levels; far beyond real code, well within Python's recursion limit
+
+
+def _check_depth(source: Source) -> None:
+    """Refuse absurdly nested input up front, so no recursive reader step can overflow."""
+    stack = [(source.tree.root_node, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(
+                f"nested more than {MAX_DEPTH} levels deep",
+                source.pos(node),
+                "nixgen reads this file without running it; is it generated?",
+            )
+        stack.extend((child, depth + 1) for child in node.named_children)
 
 
 def parse_file(root: Path, path: Path) -> Source:

@@ -115,6 +115,12 @@ def parse_toml_fast(root: Path, path: Path, text: str) -> dict[str, object]:
     for large machine-written files (Cargo.lock) that nixgen only reads, never edits."""
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise InputError(
+            "TOML nested too deeply",
+            Position(rel(root, path)),
+            hint="this is not a file Cargo writes; restore it",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         match = _TOMLLIB_POSITION.match(str(exc))
         line, col = (int(match["line"]), int(match["col"])) if match else (0, 0)
@@ -124,3 +130,11 @@ def parse_toml_fast(root: Path, path: Path, text: str) -> dict[str, object]:
             Position(rel(root, path), line, col),
             hint=f"fix the syntax at line {line}, column {col}, then run nixgen again",
         ) from None
+
+
+def is_file(path: Path) -> bool:
+    """`path.is_file()`, false for names the OS cannot even look up (too long, bad bytes)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
