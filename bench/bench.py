@@ -5,15 +5,19 @@ reported (median of N runs each, interleaved). Usage:
 
     python bench/bench.py [--runs N] [--project PATH]
 
-The default project is the largest one in ../shared/corpus (by mix.lock entries).
+The default project is the largest one in ../shared/corpus (by mix.lock entries). `update` and
+`check` run on a copy set up once by `init` with fake git checkouts (tests/), so no command
+needs the network; its nixgen.toml pins OTP 28 and Elixir 1.19 (its .tool-versions asks for 29 and 1.20).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,17 +43,37 @@ def measure(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def prepared_copy(project: Path, workdir: Path) -> Path:
+    """A copy of `project` on which `init` already ran (git sources from fake checkouts)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_init import fake_tools  # the test suite's offline tools
+
+    from nixgen.pipeline import InitOptions, plan_init
+    from nixgen.write import apply_changes
+
+    copy = workdir / project.name
+    shutil.copytree(project, copy, symlinks=True)
+    (copy / "nixgen.toml").write_text('otp = "28"\nelixir = "1.19"\n')
+    apply_changes(copy, plan_init(copy, InitOptions(), force=True, tools=fake_tools(copy)))
+    return copy
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--project", type=Path)
     args = parser.parse_args()
     project = args.project or largest_corpus_project()
-    commands = {
-        "python -c pass": [sys.executable, "-c", "pass"],
-        "nixgen show --json": [sys.executable, "-m", "nixgen", "show", "--json", str(project)],
-    }
-    medians = measure(commands, args.runs)
+    with tempfile.TemporaryDirectory(prefix="nixgen-bench-") as tmp:
+        copy = prepared_copy(project, Path(tmp))
+        nixgen = [sys.executable, "-m", "nixgen"]
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "nixgen show --json": [*nixgen, "show", "--json", str(copy)],
+            "nixgen update": [*nixgen, "update", str(copy)],
+            "nixgen check": [*nixgen, "check", str(copy)],
+        }
+        medians = measure(commands, args.runs)
     baseline = medians["python -c pass"]
     print(f"project: {project.name}, runs: {args.runs}")
     for name, value in medians.items():

@@ -53,10 +53,10 @@ def plan_init(
         elixir_glue=options.elixir_glue,
         libc=options.libc or settings.libc,
     )
-    project = load_project(root, env=settings.mix_env)
+    project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
     if options.generate_lockfiles:
         generate_lockfiles(project, SubprocessRunner(), root)
-        project = load_project(root, env=settings.mix_env)
+        project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
     output = generate(project, settings, tools or default_tools(root), read_from(root))
     return plan_changes(root, output.generated, output.created, output.edited, force)
 
@@ -70,7 +70,7 @@ def plan_update(root: Path, *, force: bool, tools: Tools | None = None) -> list[
             Position(SETTINGS_FILE),
             "run `nixgen init` first",
         )
-    project = load_project(root, env=settings.mix_env)
+    project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
     output = generate(project, settings, tools or default_tools(root), read_from(root))
     return plan_changes(root, output.generated, output.created, output.edited, force)
 

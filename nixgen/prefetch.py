@@ -8,8 +8,6 @@ import logging
 import os
 import shutil
 import tempfile
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -189,6 +187,9 @@ HEX_TARBALLS = "https://repo.hex.pm/tarballs"
 def hex_tarball_sha256(package: str, version: str) -> str:
     """base16 sha256 of a Hex tarball (what fetchHex checks), for old 7-element lock entries
     that do not record it."""
+    import urllib.parse  # only old lock files need the network this way: keep start-up fast
+    import urllib.request
+
     url = f"{HEX_TARBALLS}/{urllib.parse.quote(package)}-{urllib.parse.quote(version)}.tar"
     digest = hashlib.sha256()
     try:

@@ -14,14 +14,17 @@ from nixgen.sources import GitSourceInfo, known_sources
 
 
 def load_project(
-    root: Path, env: str = "prod", system_env: Mapping[str, str] | None = None
+    root: Path,
+    env: str = "prod",
+    system_env: Mapping[str, str] | None = None,
+    all_cargo_locks: bool = True,
 ) -> Project:
     """`system_env` answers `System.get_env/1,2` in project code; by default all are unset."""
     if not root.is_dir():
         raise InputError(
             "not a directory", Position(str(root)), "pass the directory that holds your mix.exs"
         )
-    return resolve(read_inputs(root.resolve(), env, system_env), env)
+    return resolve(read_inputs(root.resolve(), env, system_env), env, all_cargo_locks)
 
 
 def load_known_sources(root: Path) -> list[GitSourceInfo]:

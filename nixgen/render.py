@@ -22,8 +22,11 @@ def nix_str(value: object) -> str:
     """A Nix double-quoted string literal whose value is exactly `str(value)`."""
     text = str(value)
     if "\0" in text:
-        raise ResolveError(f"{text!r} contains a NUL character, which a Nix string cannot hold",
-                           None, "remove it from the file it comes from")
+        raise ResolveError(
+            f"{text!r} contains a NUL character, which a Nix string cannot hold",
+            None,
+            "remove it from the file it comes from",
+        )
     escaped = "".join(_STR_ESCAPES.get(c, c) for c in text).replace("${", "\\${")
     return f'"{escaped}"'
 

@@ -25,7 +25,9 @@ from nixgen.readers.project import Inputs
 UNPREFIXED_LOAD_PATH_SINCE = (0, 37)
 
 
-def resolve(inputs: Inputs, env: str = "prod") -> Project:
+def resolve(inputs: Inputs, env: str = "prod", all_cargo_locks: bool = True) -> Project:
+    """`all_cargo_locks=False` reads only the Cargo.lock files NIFs use (generation needs no
+    other; a large lock of an unrelated crate costs more than the rest of the read)."""
     nifs = tuple(
         _nif(inputs, project, module)
         for top in (*inputs.mix_projects, *inputs.path_projects)
@@ -39,7 +41,11 @@ def resolve(inputs: Inputs, env: str = "prod") -> Project:
         locks=inputs.locks,
         cargo_packages=inputs.cargo_packages,
         workspaces=inputs.workspaces,
-        cargo_locks=inputs.cargo_locks,
+        cargo_locks=tuple(
+            inputs.read_cargo_lock(path)
+            for path in inputs.cargo_lock_files
+            if all_cargo_locks or path in {n.cargo_lock for n in nifs}
+        ),
         cargo_configs=inputs.cargo_configs,
         toolchains=inputs.toolchains,
         tool_versions=inputs.tool_versions,
@@ -125,7 +131,7 @@ def _cargo_lock(inputs: Inputs, package: CargoPackage | None, draft: _Draft) -> 
     if package is None:
         return None
     path = posixpath.normpath(posixpath.join(package.workspace_root, "Cargo.lock"))
-    lock = next((lock for lock in inputs.cargo_locks if lock.path == path), None)
+    lock = inputs.read_cargo_lock(path) if path in inputs.cargo_lock_files else None
     if lock is None:
         draft.problems.append(
             f"no Cargo.lock in {package.workspace_root}/ for crate {package.name}; run "

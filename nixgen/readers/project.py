@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from nixgen.discover import SKIP_DIRS, Layout, discover
@@ -40,7 +41,8 @@ class Inputs:
     locks: tuple[MixLock, ...]
     cargo_packages: tuple[CargoPackage, ...]
     workspaces: tuple[CargoWorkspace, ...]
-    cargo_locks: tuple[CargoLock, ...]
+    cargo_lock_files: tuple[str, ...]  # every Cargo.lock found, read on demand
+    read_cargo_lock: Callable[[str], CargoLock]  # cached: each file is parsed at most once
     cargo_configs: tuple[CargoConfig, ...]
     toolchains: tuple[Toolchain, ...]
     tool_versions: ToolVersions | None
@@ -68,7 +70,8 @@ def read_inputs(
         locks=_locks(root, mix_projects),
         cargo_packages=packages,
         workspaces=workspaces,
-        cargo_locks=tuple(read_cargo_lock(root, p) for p in layout.cargo_locks),
+        cargo_lock_files=tuple(rel(root, p) for p in layout.cargo_locks),
+        read_cargo_lock=cache(lambda path: read_cargo_lock(root, root / path)),
         cargo_configs=tuple(read_cargo_config(root, p) for p in layout.cargo_configs),
         toolchains=tuple(read_toolchain(root, p) for p in layout.toolchains),
         tool_versions=_tool_versions(root, layout),
