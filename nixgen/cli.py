@@ -6,6 +6,7 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,14 +55,48 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class Console:
+    """Where commands talk: results on stdout, notes and progress on stderr. Colour only
+    reaches a terminal (click strips it elsewhere); progress only when stderr is one."""
+
+    quiet: bool = False
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(text)
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(click.style("note: ", fg="yellow") + text, err=True)
+
+    def progress(self, n: int, m: int, what: str) -> None:
+        if not self.quiet and sys.stderr.isatty():
+            click.echo(click.style(f"[{n}/{m}]", fg="cyan") + f" fetching {what}", err=True)
+
+
+def console() -> Console:
+    obj = click.get_current_context().find_root().obj
+    return obj if isinstance(obj, Console) else Console()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="nixgen")
+@click.option("-v", "--verbose", count=True, help="More output: -v notes, -vv every command run.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print only errors (and diffs of --dry-run/check)."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-def main(debug: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     """Generate a Nix flake for an Elixir project with Rust NIFs (Rustler)."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING, format="nixgen: %(message)s"
+    level = (
+        logging.DEBUG
+        if debug or verbose >= 2
+        else (logging.INFO if verbose == 1 else logging.WARNING)
     )
+    logging.basicConfig(level=level, format="nixgen: %(message)s")
+    ctx.obj = Console(quiet=quiet)
 
 
 @main.command()
@@ -120,14 +155,15 @@ def init(
         elixir_glue=not no_elixir_glue,
         generate_lockfiles=generate_lockfiles,
     )
-    changes = plan_init(path, options, force=force)
+    out = console()
+    changes = plan_init(path, options, force=force, progress=out.progress, on_note=out.note)
     if dry_run:
         click.echo(unified_diff(changes), nl=False)
         return
     apply_changes(path, changes)
     for change in changes:
-        click.echo(f"{change.action:>9}  {change.path}")
-    click.echo(NEXT_STEPS)
+        out.say(f"{change.action:>9}  {change.path}")
+    out.say(NEXT_STEPS)
 
 
 @main.command()
@@ -142,13 +178,14 @@ def update(path: Path, dry_run: bool, force: bool) -> None:
     from nixgen.pipeline import plan_update, summarize
     from nixgen.write import apply_changes, unified_diff
 
-    changes = plan_update(path, force=force)
+    out = console()
+    changes = plan_update(path, force=force, progress=out.progress, on_note=out.note)
     if dry_run:
         click.echo(unified_diff(changes), nl=False)
         return
     apply_changes(path, changes)
     for line in summarize(changes) or ["nothing changed"]:
-        click.echo(line)
+        out.say(line)
 
 
 @main.command()
@@ -161,9 +198,10 @@ def check(path: Path) -> None:
     from nixgen.pipeline import out_of_date, plan_update
     from nixgen.write import unified_diff
 
-    stale = out_of_date(plan_update(path, force=True))
+    out = console()
+    stale = out_of_date(plan_update(path, force=True, progress=out.progress))
     if stale:
         click.echo(unified_diff(stale), nl=False)
         click.echo(f"nixgen: {len(stale)} file(s) out of date; run `nixgen update`", err=True)
         sys.exit(1)
-    click.echo("nixgen: generated files are up to date")
+    out.say("nixgen: generated files are up to date")

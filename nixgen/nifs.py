@@ -327,6 +327,17 @@ def _git_sources(lock: CargoLock) -> list[GitSource]:
     return [sources[key] for key in sorted(sources)]
 
 
+def pending_cargo_fetches(project: Project, known: Mapping[GitKey, str]) -> int:
+    """How many Cargo git sources of the NIF crates' locks are not known yet."""
+    keys = {
+        GitKey(source.url, source.rev, True)
+        for lock in project.cargo_locks
+        if lock.path in {n.cargo_lock for n in project.nifs}
+        for source in _git_sources(lock)
+    }
+    return len(keys - set(known))
+
+
 def lock_source(source: GitSource) -> str:
     """The Cargo.lock `source` string (rebuilt when the model was made without it)."""
     if source.raw:

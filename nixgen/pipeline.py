@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -10,8 +11,9 @@ from nixgen.depsnix import DEPS_FILE
 from nixgen.errors import InputError, Position
 from nixgen.gateway import SubprocessRunner
 from nixgen.generate import NIFS_FILE, Tools, generate, read_from
-from nixgen.nifs import generate_lockfiles
-from nixgen.prefetch import CachedPrefetcher, GitPrefetcher, hex_tarball_sha256
+from nixgen.model import GitLockEntry, Project
+from nixgen.nifs import generate_lockfiles, known_cargo_hashes, pending_cargo_fetches
+from nixgen.prefetch import CachedPrefetcher, GitPrefetcher, Prefetcher, hex_tarball_sha256
 from nixgen.project import load_known_sources, load_project
 from nixgen.settings import SETTINGS_FILE, Settings, load_settings
 from nixgen.sources import GitSources
@@ -34,17 +36,76 @@ class InitOptions:
     generate_lockfiles: bool = False
 
 
-def default_tools(root: Path) -> Tools:
+Progress = Callable[[int, int, str], None]  # (n, m, what): the n-th of m fetches starts
+
+
+class _Counter:
+    """Numbers the fetches of one run for the progress output."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.total = 0
+        self.done = 0
+
+    def __call__(self, what: str) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, max(self.total, self.done), what)
+
+
+class _ReportingPrefetcher:
+    def __init__(self, inner: Prefetcher, counter: _Counter) -> None:
+        self._inner = inner
+        self._counter = counter
+
+    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
+        self._counter(url)
+        return self._inner.prefetch_git(url, rev, submodules=submodules)
+
+
+@dataclass
+class _DefaultTools:
+    tools: Tools
+    counter: _Counter
+
+
+def default_tools(root: Path, progress: Progress | None = None) -> Tools:
+    return _default_tools(root, progress).tools
+
+
+def _default_tools(root: Path, progress: Progress | None) -> _DefaultTools:
+    counter = _Counter(progress)
     fetcher = GitPrefetcher(SubprocessRunner(), use_nix_prefetch_git=False)
-    return Tools(
-        sources=GitSources(fetcher, load_known_sources(root)),
-        prefetcher=CachedPrefetcher(fetcher),
+    tools = Tools(
+        sources=GitSources(fetcher, load_known_sources(root), on_fetch=counter),
+        prefetcher=_ReportingPrefetcher(CachedPrefetcher(fetcher), counter),
         hex_hasher=hex_tarball_sha256,
     )
+    return _DefaultTools(tools, counter)
+
+
+def _tools_for(
+    root: Path, project: Project, tools: Tools | None, progress: Progress | None
+) -> Tools:
+    """The given tools (tests), else the real ones with the number of fetches to expect."""
+    if tools is not None:
+        return tools
+    made = _default_tools(root, progress)
+    git = [e for lock in project.locks for e in lock.entries if isinstance(e, GitLockEntry)]
+    unknown = sum(made.tools.sources.known(e) is None for e in git)
+    known_cargo = known_cargo_hashes(read_from(root)(NIFS_FILE) or "")
+    made.counter.total = unknown + pending_cargo_fetches(project, known_cargo)
+    return made.tools
 
 
 def plan_init(
-    root: Path, options: InitOptions, *, force: bool, tools: Tools | None = None
+    root: Path,
+    options: InitOptions,
+    *,
+    force: bool,
+    tools: Tools | None = None,
+    progress: Progress | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> list[Change]:
     settings = load_settings(root) or Settings()
     settings = replace(
@@ -57,11 +118,23 @@ def plan_init(
     if options.generate_lockfiles:
         generate_lockfiles(project, SubprocessRunner(), root)
         project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
-    output = generate(project, settings, tools or default_tools(root), read_from(root))
+    output = generate(
+        project, settings, _tools_for(root, project, tools, progress), read_from(root)
+    )
+    if on_note is not None:
+        for note in output.notes:
+            on_note(note)
     return plan_changes(root, output.generated, output.created, output.edited, force)
 
 
-def plan_update(root: Path, *, force: bool, tools: Tools | None = None) -> list[Change]:
+def plan_update(
+    root: Path,
+    *,
+    force: bool,
+    tools: Tools | None = None,
+    progress: Progress | None = None,
+    on_note: Callable[[str], None] | None = None,
+) -> list[Change]:
     """Regenerate from the current inputs and nixgen.toml (which `init` created)."""
     settings = load_settings(root)
     if settings is None:
@@ -71,7 +144,12 @@ def plan_update(root: Path, *, force: bool, tools: Tools | None = None) -> list[
             "run `nixgen init` first",
         )
     project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
-    output = generate(project, settings, tools or default_tools(root), read_from(root))
+    output = generate(
+        project, settings, _tools_for(root, project, tools, progress), read_from(root)
+    )
+    if on_note is not None:
+        for note in output.notes:
+            on_note(note)
     return plan_changes(root, output.generated, output.created, output.edited, force)
 
 

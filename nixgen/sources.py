@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -59,8 +59,15 @@ def source_root(entry: GitLockEntry) -> str | None:
 class GitSources:
     """Answers GitSourceInfo per lock entry: from known sources, else by fetching once."""
 
-    def __init__(self, checkouts: GitCheckouts | None, known: Iterable[GitSourceInfo] = ()):
+    def __init__(
+        self,
+        checkouts: GitCheckouts | None,
+        known: Iterable[GitSourceInfo] = (),
+        on_fetch: Callable[[str], None] | None = None,
+    ):
+        """`on_fetch(name)` is called before each fetch (for progress output)."""
         self._checkouts = checkouts
+        self._on_fetch = on_fetch
         self._known = {info.key(): info for info in known}
         self.fetched: list[GitSourceInfo] = []
 
@@ -78,6 +85,8 @@ class GitSources:
                 "run `nixgen update` (it fetches git sources once)",
             )
         root = source_root(entry)
+        if self._on_fetch is not None:
+            self._on_fetch(entry.name)
         with self._checkouts.checkout(entry.url, entry.rev, submodules=entry.submodules) as (
             hash_,
             path,

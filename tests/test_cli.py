@@ -56,3 +56,33 @@ def test_not_a_directory(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["show", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_quiet_init_prints_nothing(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import FIXTURES
+
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "single_crate", root, ignore=shutil.ignore_patterns("expected"))
+    result = CliRunner().invoke(main, ["-q", "init", str(root)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and result.stderr == ""
+    assert (root / "flake.nix").is_file()
+    loud = CliRunner().invoke(main, ["init", str(root)])
+    assert "unchanged  flake.nix" in loud.stdout
+
+
+def test_notes_go_to_stderr_without_colour_off_a_terminal(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import FIXTURES
+
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "single_crate", root, ignore=shutil.ignore_patterns("expected"))
+    native = root / "lib" / "single" / "native.ex"
+    native.write_text(native.read_text() + '\n# reads System.get_env("PRECOMPILED_NIF") itself\n')
+    result = CliRunner().invoke(main, ["init", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "note: Single.Native already reads PRECOMPILED_NIF" in result.stderr
+    assert "\x1b[" not in result.stderr
