@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from dataclasses import dataclass
 
@@ -164,18 +165,5 @@ def render_flake(description: str, systems: tuple[str, ...], nixpkgs_url: str) -
 
 
 def render_release(plan: ReleasePlan) -> str:
-    return render(
-        "release.nix.j2",
-        pname=plan.pname,
-        version=plan.version,
-        app_dir=plan.app_dir,
-        release_name=plan.release_name,
-        mix_release_name=plan.mix_release_name,
-        mix_env=plan.mix_env,
-        beam=plan.beam,
-        env=plan.env,
-        copies=plan.copies,
-        include=plan.include,
-        exclude=plan.exclude,
-        load_script=load_script(plan.modules),
-    )
+    fields = {f.name: getattr(plan, f.name) for f in dataclasses.fields(plan)}
+    return render("release.nix.j2", **fields, load_script=load_script(plan.modules))

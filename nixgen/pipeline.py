@@ -118,13 +118,9 @@ def plan_init(
     if options.generate_lockfiles:
         generate_lockfiles(project, SubprocessRunner(), root)
         project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
-    output = generate(
-        project, settings, _tools_for(root, project, tools, progress), read_from(root)
+    return _plan(
+        root, project, settings, force, _tools_for(root, project, tools, progress), on_note
     )
-    if on_note is not None:
-        for note in output.notes:
-            on_note(note)
-    return plan_changes(root, output.generated, output.created, output.edited, force)
 
 
 def plan_update(
@@ -144,11 +140,22 @@ def plan_update(
             "run `nixgen init` first",
         )
     project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
-    output = generate(
-        project, settings, _tools_for(root, project, tools, progress), read_from(root)
+    return _plan(
+        root, project, settings, force, _tools_for(root, project, tools, progress), on_note
     )
-    if on_note is not None:
-        for note in output.notes:
+
+
+def _plan(
+    root: Path,
+    project: Project,
+    settings: Settings,
+    force: bool,
+    tools: Tools,
+    on_note: Callable[[str], None] | None,
+) -> list[Change]:
+    output = generate(project, settings, tools, read_from(root))
+    for note in output.notes:
+        if on_note is not None:
             on_note(note)
     return plan_changes(root, output.generated, output.created, output.edited, force)
 
