@@ -70,8 +70,8 @@ def main() -> None:
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "nixgen show --json": [*nixgen, "show", "--json", str(copy)],
-            "nixgen update": [*nixgen, "update", str(copy)],
-            "nixgen check": [*nixgen, "check", str(copy)],
+            "nixgen update": [*nixgen, "-q", "update", str(copy)],
+            "nixgen check": [*nixgen, "-q", "check", str(copy)],
         }
         medians = measure(commands, args.runs)
     baseline = medians["python -c pass"]

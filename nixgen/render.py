@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from nixgen.errors import ResolveError
 
@@ -62,8 +60,14 @@ def templates_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
 
 
+if TYPE_CHECKING:
+    import jinja2
+
+
 @cache
 def environment() -> jinja2.Environment:
+    import jinja2  # only commands that render pay for importing it (`show` does not)
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,

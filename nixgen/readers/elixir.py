@@ -75,25 +75,10 @@ def parse_text(path: str, text: str) -> Source:
     source = Source(path, data, tree)
     if tree.root_node.has_error:
         raise _syntax_error(source)
-    _check_depth(source)
     return source
 
 
-MAX_DEPTH = 250  # syntax-tree levels; far beyond real code, well within Python's recursion limit
-
-
-def _check_depth(source: Source) -> None:
-    """Refuse absurdly nested input up front, so no recursive reader step can overflow."""
-    stack = [(source.tree.root_node, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InputError(
-                f"nested more than {MAX_DEPTH} levels deep",
-                source.pos(node),
-                "nixgen reads this file without running it; is it generated?",
-            )
-        stack.extend((child, depth + 1) for child in node.named_children)
+MAX_DEPTH = 200  # nested expressions evaluated; far beyond real code, within Python's limit
 
 
 def parse_file(root: Path, path: Path) -> Source:
@@ -210,20 +195,23 @@ def modules(source: Source) -> list[Module]:
 
 
 def _collect_modules(source: Source, node: Node, prefix: str, found: list[Module]) -> None:
-    for child in node.named_children:
+    """Pre-order, iterative (a file may nest deeper than Python's recursion limit)."""
+    stack = [(child, prefix) for child in reversed(node.named_children)]
+    while stack:
+        child, outer = stack.pop()
         if call_name(child) == "defmodule":
             args = call_args(child)
             body = do_block(child)
             if not args or body is None:
                 continue
             name = source.text(args[0])
-            full = f"{prefix}.{name}" if prefix and args[0].type == "alias" else name
+            full = f"{outer}.{name}" if outer and args[0].type == "alias" else name
             module = Module(full, child)
             _index_body(source, module, body)
             found.append(module)
-            _collect_modules(source, body, full, found)
+            stack.extend((c, full) for c in reversed(body.named_children))
         elif child.type not in ("string", "comment", "sigil", "charlist"):
-            _collect_modules(source, child, prefix, found)
+            stack.extend((c, outer) for c in reversed(child.named_children))
 
 
 def _index_body(source: Source, module: Module, body: Node) -> None:
@@ -296,12 +284,19 @@ class Evaluator:
     locals: dict[str, Term] = field(default_factory=dict)
     mix_config: Term = None  # what `Mix.Project.config()` returns: project/0's keyword list
     _active: set[str] = field(default_factory=set)
+    _depth: int = 0
 
     def eval(self, node: Node) -> Term:
         handler = _HANDLERS.get(node.type)
         if handler is None:
             return self.source.dynamic(node)
-        return handler(self, node)
+        if self._depth >= MAX_DEPTH:
+            return self.source.dynamic(node, f"nested more than {MAX_DEPTH} levels deep")
+        self._depth += 1
+        try:
+            return handler(self, node)
+        finally:
+            self._depth -= 1
 
     def fresh(self) -> Evaluator:
         """An evaluator for the same module without this one's local variables; functions being
@@ -313,6 +308,7 @@ class Evaluator:
             self.system_env,
             mix_config=self.mix_config,
             _active=self._active,
+            _depth=self._depth,  # depth counts across attributes and variables too
         )
 
     def call_function(self, name: str, at: Node) -> Term:
