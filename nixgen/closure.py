@@ -106,8 +106,8 @@ def _root(
     if isinstance(dep, DynamicDep):
         walk.take_all = True
         walk.notes.append(
-            f"{dep.value.where}: dependency `{dep.value.source}` is computed by "
-            "code; every mix.lock entry is included"
+            f"{dep.value.where}: dependency `{dep.value.source}` cannot be read "
+            f"({dep.value.reason}); every mix.lock entry is included"
         )
         return
     reason = _not_for_env(dep, walk.env)

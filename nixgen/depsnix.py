@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from nixgen.closure import Closure, release_closure
-from nixgen.errors import InputError, NixgenError, ResolveError
+from nixgen.errors import InputError, NixgenError, Position, ResolveError
 from nixgen.model import (
     Dynamic,
     DynamicDep,
@@ -18,7 +18,7 @@ from nixgen.model import (
     MixProject,
     Project,
 )
-from nixgen.render import render
+from nixgen.render import check_store_name, render
 from nixgen.sources import GitSourceInfo, GitSources
 from nixgen.write import with_header
 
@@ -194,6 +194,8 @@ def _hex(
     if sha256 is None:
         sha256, prefetched = _old_entry_hash(entry, hasher, known), True
     deps = tuple(sorted({d.name for d in entry.deps if d.name in included}))
+    check_store_name(entry.name, "the dependency name", entry.where)
+    check_store_name(entry.version, f"the version of {entry.name!r}", entry.where)
     return HexPackage(
         entry.name, entry.package, entry.version, sha256.lower(), builder, deps, prefetched
     )
@@ -228,6 +230,8 @@ def _git(
             "compile: false` in mix.exs",
         )
     deps = tuple(sorted({d for d in (*info.deps, *info.optional_deps) if d in included}))
+    check_store_name(entry.name, "the dependency name", entry.where)
+    check_store_name(info.version, f"the version of {entry.name!r}", entry.where)
     return GitPackage(entry.name, info, builder, deps)
 
 
@@ -237,6 +241,9 @@ def _path(name: str, directory: str, project: MixProject, included: set[str]) ->
         sorted({d.name for d in declared if not isinstance(d, DynamicDep) and d.name in included})
     )
     version = project.version if isinstance(project.version, str) else "0.0.0"
+    where = Position(f"{directory}/mix.exs")
+    check_store_name(name, "the dependency name", where)
+    check_store_name(version, f"the version of {name!r}", where)
     return PathPackage(name, directory, version, deps)
 
 

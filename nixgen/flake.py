@@ -7,9 +7,9 @@ import posixpath
 from dataclasses import dataclass
 
 from nixgen.beam import Beam
-from nixgen.errors import ResolveError
+from nixgen.errors import Position, ResolveError
 from nixgen.model import CargoPackage, MixProject, Nif, Project
-from nixgen.render import render
+from nixgen.render import check_store_name, render
 
 DEFAULT_SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux")
 DEFAULT_NIXPKGS = "github:NixOS/nixpkgs/nixos-unstable"
@@ -62,9 +62,11 @@ def plan_release(
     env = [("PRECOMPILED_NIF", "true")]
     if any(n.kind == "precompiled" for n in nifs):
         env.append(("RUSTLER_PRECOMPILED_FORCE_BUILD_ALL", "true"))
+    where = Position(_relative_path(top.dir, "mix.exs"))
+    version = top.version if isinstance(top.version, str) else "0.0.0"
     return ReleasePlan(
-        pname=pname,
-        version=top.version if isinstance(top.version, str) else "0.0.0",
+        pname=check_store_name(pname, "the release name", where),
+        version=check_store_name(version, "the app version", where),
         app_dir=top.dir,
         release_name=release_name,
         mix_release_name=release_name if release_name != pname else None,
@@ -103,6 +105,10 @@ def _pname(top: MixProject) -> str:
     if releases:
         return releases[0]
     return posixpath.basename(posixpath.abspath(top.dir)) if top.dir != "." else "release"
+
+
+def _relative_path(directory: str, name: str) -> str:
+    return name if directory == "." else f"{directory}/{name}"
 
 
 def _inside(path: str, directory: str) -> bool:

@@ -24,7 +24,7 @@ from nixgen.nifs import crate_attr, known_cargo_hashes, nifs_warnings, plan_nifs
 from nixgen.prefetch import Prefetcher
 from nixgen.settings import SETTINGS_FILE, Settings, default_text
 from nixgen.sources import GitSources
-from nixgen.write import with_header
+from nixgen.write import read_existing, with_header
 
 FLAKE_FILE = "flake.nix"
 RELEASE_FILE = "nix/release.nix"
@@ -204,8 +204,4 @@ def _old_rustler(
 
 
 def read_from(root: Path) -> ReadFile:
-    def read(path: str) -> str | None:
-        target = root / path
-        return target.read_text(encoding="utf-8") if target.is_file() else None
-
-    return read
+    return lambda path: read_existing(root, path)

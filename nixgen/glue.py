@@ -56,10 +56,12 @@ def with_config_block(existing: str | None, block: str) -> str:
     `import Config` first)."""
     if existing is None or not existing.strip():
         return "import Config\n\n" + block
+    newline = "\r\n" if "\r\n" in existing else "\n"  # keep the file's line ends
+    block = block.replace("\n", newline)
     if _BLOCK.search(existing):
         return _BLOCK.sub(lambda _: block, existing, count=1)
-    separator = "" if existing.endswith("\n") else "\n"
-    return f"{existing}{separator}\n{block}"
+    separator = "" if existing.endswith("\n") else newline
+    return f"{existing}{separator}{newline}{block}"
 
 
 def _atom(name: str) -> str:

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nixgen.errors import ResolveError
+from nixgen.errors import Position, ResolveError
 
 _NIX_KEYWORDS = frozenset(
     {"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"}
@@ -27,6 +27,28 @@ def nix_str(value: object) -> str:
         )
     escaped = "".join(_STR_ESCAPES.get(c, c) for c in text).replace("${", "\\${")
     return f'"{escaped}"'
+
+
+_STORE_NAME = re.compile(r"^[A-Za-z0-9+._?=-]+$")
+
+
+def check_store_name(value: str, what: str, where: Position | None) -> str:
+    """`value` unchanged if Nix accepts it in a store path name (`name-version`), else an error:
+    quoting keeps such text valid Nix, but the derivation would still fail to evaluate."""
+    if not _STORE_NAME.match(value):
+        raise ResolveError(
+            f"{what} {value!r} cannot be part of a Nix store path (allowed: letters, digits, "
+            "and + - . _ ? =)",
+            where,
+            "use a plain version/name (Mix itself requires SemVer)",
+        )
+    return value
+
+
+def nix_comment(value: object) -> str:
+    """Text for inside a `#` comment: a line break would end the comment and let the rest be
+    read as Nix, so CR and LF are written as \\r and \\n."""
+    return str(value).replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
 
 
 def nix_attr(name: object) -> str:
@@ -76,7 +98,13 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters.update(nix_str=nix_str, nix_attr=nix_attr, nix_ind=nix_ind, nix_list=nix_list)
+    env.filters.update(
+        nix_str=nix_str,
+        nix_attr=nix_attr,
+        nix_ind=nix_ind,
+        nix_list=nix_list,
+        nix_comment=nix_comment,
+    )
     return env
 
 

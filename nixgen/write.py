@@ -80,7 +80,7 @@ def plan_changes(
     """What writing would do to each file, without writing anything."""
     changes = []
     for path, new in sorted(generated.items()):
-        old = _read(root, path)
+        old = read_existing(root, path)
         state = inspect(old).state
         if old == new:
             changes.append(Change(path, "unchanged", old, new))
@@ -94,7 +94,7 @@ def plan_changes(
         else:
             changes.append(Change(path, "create" if old is None else "update", old, new))
     for path, new in sorted(created.items()):
-        old = _read(root, path)
+        old = read_existing(root, path)
         changes.append(
             Change(
                 path,
@@ -104,15 +104,26 @@ def plan_changes(
             )
         )
     for path, new in sorted(edited.items()):
-        old = _read(root, path)
+        old = read_existing(root, path)
         action = "unchanged" if old == new else ("create" if old is None else "update")
         changes.append(Change(path, action, old, new))
     return changes
 
 
-def _read(root: Path, path: str) -> str | None:
+def read_existing(root: Path, path: str) -> str | None:
+    """A file nixgen may rewrite, exactly as it is (line ends kept), or None if absent."""
     target = root / path
-    return target.read_text(encoding="utf-8") if target.is_file() else None
+    if not target.is_file():
+        return None
+    try:
+        with open(target, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"invalid UTF-8 (byte 0x{error.object[error.start]:02x})",
+            Position(path),
+            "re-save the file as UTF-8",
+        ) from None
 
 
 def check_inside(root: Path, path: str) -> Path:

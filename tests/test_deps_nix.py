@@ -40,7 +40,7 @@ from nixgen.depsnix import (
     plan_deps,
     render_deps,
 )
-from nixgen.errors import InputError, ResolveError
+from nixgen.errors import InputError, NixgenError, ResolveError
 from nixgen.model import GitLockEntry, HexLockEntry, Project
 from nixgen.project import load_project
 from nixgen.sources import GitSources, known_sources
@@ -477,7 +477,7 @@ def test_sparse_source_only_dependency_keeps_the_checkout_layout(tmp_path: Path)
     checkout = query(flake, "deps.heroicons.buildCommand", None)
     repo = re.search(r"cp -r (\S+) \$out/src", checkout)
     assert repo is not None
-    assert re.fullmatch(r"/nix/store/[0-9a-z]{32}-heroicons-d3e9731", repo.group(1))
+    assert re.fullmatch(r"/nix/store/[0-9a-z]{32}-heroicons-source", repo.group(1))
 
 
 @pytest.mark.nix
@@ -635,7 +635,8 @@ def test_single_app_links_optional_edges_only_when_needed() -> None:
 # --------------------------------------------------------------------------- hostile content
 
 HOSTILE_URL = 'https://example.invalid/a"b${c}\\d/é.git'
-HOSTILE_VERSION = "1.0.0-rc.${x}"
+# The most a version can hold and still name a store path (Nix allows letters, digits, +-._?=).
+HOSTILE_VERSION = "1.0.0-rc.1+x=y?z_"
 HOSTILE_MIX_EXS = """defmodule Hostile.MixProject do
   use Mix.Project
 
@@ -656,7 +657,7 @@ HOSTILE_LOCK = (
     '  "evil": {:git, "https://example.invalid/a\\"b${c}\\\\d/é.git", '
     '"0123456789abcdef0123456789abcdef01234567", []},\n'
     f'  "or": {{:hex, :or, "1.0.0", "{"1" * 64}", [:mix], [], "hexpm", "{"2" * 64}"}},\n'
-    f'  "rcdep": {{:hex, :rcdep, "1.0.0-rc.${{x}}", "{"3" * 64}", [:mix], '
+    f'  "rcdep": {{:hex, :rcdep, "{HOSTILE_VERSION}", "{"3" * 64}", [:mix], '
     '[{:or, "~> 1.0", [hex: :or, repo: "hexpm", optional: false]}], '
     f'"hexpm", "{"4" * 64}"}},\n'
     "}\n"
@@ -704,10 +705,11 @@ def test_hostile_strings_parse_and_evaluate_to_the_original(hostile: Path, tmp_p
     assert 'self."or"' in text
     parsed = nix_parse(text, tmp_path)
     assert parsed.returncode == 0, parsed.stderr
-    # drvPaths cannot be computed here: `${`, `"` and `é` are not allowed in store names.
     work = tmp_path / "eval"
     assert depseval.evaluate(hostile, text, work, "deps.evil.src.url") == HOSTILE_URL
     flake = work / "project"
+    # fetchgit gets a name of its own: the URL's last segment is no store name
+    assert query(flake, "drvPaths.evil").endswith("-evil-2.0.0.drv")
     assert query(flake, "deps.rcdep.version") == HOSTILE_VERSION
     assert query(flake, "deps.rcdep.src.version") == HOSTILE_VERSION
     assert query(flake, "deps.rcdep.src.src.urls") == [
@@ -749,3 +751,15 @@ def test_corpus_lock_evaluates(lock: str, tmp_path: Path) -> None:
     assert set(drv_paths) == {p.name for p in plan.packages}
     for name, drv in drv_paths.items():
         assert re.fullmatch(r"/nix/store/[0-9a-z]{32}-.+\.drv", drv), (name, drv)
+
+
+def test_version_that_cannot_name_a_store_path_is_refused_with_its_position(
+    hostile: Path,
+) -> None:
+    lock = hostile / "mix.lock"
+    lock.write_text(lock.read_text().replace(HOSTILE_VERSION, "1.0.0-rc.${x}"))
+    with pytest.raises(NixgenError) as info:
+        hostile_text(hostile)
+    assert str(info.value).startswith("mix.lock:")
+    assert "the version of 'rcdep' '1.0.0-rc.${x}' cannot be part of a Nix store path" in str(
+        info.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -164,10 +165,17 @@ def block_body(node: Node) -> list[Node]:
 def keyword_key(source: Source, pair: Node) -> str:
     key = pair.child_by_field_name("key")
     assert key is not None
-    text = source.text(key).rstrip()
-    if text.endswith(":"):
-        text = text[:-1]
-    return text[1:-1] if key.type == "quoted_keyword" else text
+    return keyword_text(source, key)
+
+
+def keyword_text(source: Source, key: Node) -> str:
+    """The atom a keyword key (`name:` or `"quoted name":`) stands for."""
+    if key.type == "quoted_keyword":
+        return "".join(
+            _escape(source, c) if c.type == "escape_sequence" else source.text(c)
+            for c in key.named_children
+        )
+    return source.text(key).rstrip().removesuffix(":")
 
 
 # --------------------------------------------------------------------------- modules
@@ -346,7 +354,7 @@ def _string_content(ev: Evaluator, node: Node) -> str | Dynamic:
         if child.type == "quoted_content":
             parts.append(ev.source.text(child))
         elif child.type == "escape_sequence":
-            parts.append(_escape(ev, child))
+            parts.append(_escape(ev.source, child))
         elif child.type == "interpolation":
             return ev.source.dynamic(node, "string interpolation")
     return "".join(parts)
@@ -367,22 +375,34 @@ _ESCAPES = {
 }
 
 
-def _escape(ev: Evaluator, node: Node) -> str:
+def _escape(source: Source, node: Node) -> str:
     """The text an escape sequence in a string stands for."""
-    seq = ev.source.text(node)
+    seq = source.text(node)
     body = seq[1:]
     if body[:1] in ("x", "u") and len(body) > 1:
         code = int(body[1:].strip("{}"), 16)
         if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
             raise InputError(
                 f"invalid Unicode code point `{seq}`",
-                ev.source.pos(node),
+                source.pos(node),
                 "Elixir rejects it too (a surrogate, or past U+10FFFF); fix the escape",
             )
-        return chr(code)
+        return _no_nul(source, node, chr(code))
     if body == "\n":
         return ""
-    return _ESCAPES.get(body, body)
+    return _no_nul(source, node, _ESCAPES.get(body, body))
+
+
+def _no_nul(source: Source, node: Node, text: str) -> str:
+    """NUL cannot reach a Nix string (Nix cuts it there), so a value holding one is refused
+    where it is written."""
+    if "\0" in text:
+        raise InputError(
+            "a NUL character (`\\0`) in a string nixgen needs",
+            source.pos(node),
+            "remove it: no name, version or path contains one",
+        )
+    return text
 
 
 def _eval_string(ev: Evaluator, node: Node) -> Term:
@@ -757,3 +777,29 @@ def atom_or_str(term: Term) -> str | None:
     if isinstance(term, Atom):
         return term.name
     return term if isinstance(term, str) else None
+
+
+def term_text(term: Term, limit: int = 120) -> str:
+    """A term in Elixir notation, for messages (shortened past `limit` characters)."""
+    text = _term_text(term)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _term_text(term: Term) -> str:
+    if isinstance(term, Dynamic):
+        return term.source
+    if isinstance(term, Atom):
+        return f":{term.name}"
+    if isinstance(term, Charlist):
+        return f"'{term.text}'"
+    if isinstance(term, ETuple):
+        return "{" + ", ".join(_term_text(t) for t in term.items) + "}"
+    if isinstance(term, EMap):
+        return "%{" + ", ".join(f"{_term_text(k)} => {_term_text(v)}" for k, v in term.pairs) + "}"
+    if isinstance(term, list):
+        return "[" + ", ".join(_term_text(t) for t in term) + "]"
+    if term is None:
+        return "nil"
+    if isinstance(term, bool):
+        return str(term).lower()
+    return json.dumps(term, ensure_ascii=False) if isinstance(term, str) else str(term)

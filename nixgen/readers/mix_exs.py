@@ -35,6 +35,7 @@ from nixgen.readers.elixir import (
     modules,
     operands,
     operator,
+    term_text,
 )
 
 Pairs = list[tuple[str, Term]]
@@ -121,7 +122,7 @@ def _project_module(source: Source) -> Module:
         return with_project[0]
     raise InputError(
         "no module with `use Mix.Project` and a project/0 function",
-        None,
+        Position(source.path),
         "is this a Mix project? nixgen needs the project's mix.exs",
     )
 
@@ -186,7 +187,7 @@ def _dep(source: Source, item: Term) -> MixDep:
         isinstance(item, ETuple) and 1 <= len(item.items) <= 3 and isinstance(item.items[0], Atom)
     ):
         return DynamicDep(
-            Dynamic(repr(item), _where(source, item), "not a {:name, ...} dependency")
+            Dynamic(term_text(item), _where(source, item), "not a {:name, ...} dependency")
         )
     name = item.items[0].name
     rest = list(item.items[1:])

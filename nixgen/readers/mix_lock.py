@@ -16,6 +16,7 @@ from nixgen.readers.elixir import (
     atom_or_str,
     keyword_get,
     keyword_pairs,
+    keyword_text,
     parse_file,
     parse_text,
 )
@@ -71,8 +72,7 @@ def _field(node: Node, name: str) -> Node:
 
 def _entry(source: Source, key_node: Node, value_node: Node) -> LockEntry:
     ev = Evaluator(source)
-    key_text = source.text(key_node).rstrip().removesuffix(":")
-    key = ev.eval(key_node) if key_node.type == "string" else key_text.strip('"')
+    key = ev.eval(key_node) if key_node.type == "string" else keyword_text(source, key_node)
     value = ev.eval(value_node)
     if not isinstance(key, str) or not key:
         raise InputError("lock entry key is not a string", source.pos(key_node), _HINT)

@@ -138,6 +138,8 @@ def _path_projects(ctx: _Context, tops: tuple[MixProject, ...]) -> tuple[MixProj
             directory = posixpath.normpath(posixpath.join(project.dir, dep.path))
             if directory in read or directory.startswith("..") or posixpath.isabs(directory):
                 continue
+            if not (ctx.root / directory).resolve().is_relative_to(ctx.root.resolve()):
+                continue  # a link out of the repository: the closure reports the dep
             if (ctx.root / directory / "mix.exs").is_file():
                 read.add(directory)
                 found.append(_mix_project(ctx, ctx.root / directory))

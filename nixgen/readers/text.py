@@ -43,6 +43,7 @@ def _position(root: Path, path: Path, data: bytes, offset: int) -> Position:
 
 def _read_bytes(root: Path, path: Path) -> bytes:
     where = Position(rel(root, path))
+    _check_inside(root, path, where)
     try:
         return _absolute(root, path).read_bytes()
     except FileNotFoundError:
@@ -54,6 +55,23 @@ def _read_bytes(root: Path, path: Path) -> bytes:
         raise InputError(
             f"cannot read file: {reason}", where, hint="check its permissions"
         ) from None
+
+
+def _check_inside(root: Path, path: Path, where: Position) -> None:
+    """A project file that is a link to something outside the project is not read: a flake
+    could not see it either."""
+    try:
+        real = _absolute(root, path).resolve()
+        inside = real.is_relative_to(_absolute(root, Path(".")).resolve())
+    except (OSError, RuntimeError):  # a link loop, a name the OS refuses
+        inside = False
+        real = _absolute(root, path)
+    if not inside:
+        raise InputError(
+            f"links outside the project (to {real})",
+            where,
+            "copy the file into the project: the flake can only use files inside it",
+        )
 
 
 def read_text(root: Path, path: Path) -> str:
@@ -95,9 +113,23 @@ def parse_toml(root: Path, path: Path, text: str) -> dict[str, object]:
         raise toml_error(root, path, exc) from None
     except (TOMLKitError, ValueError) as exc:
         raise InputError(
-            f"invalid TOML: {exc}", Position(rel(root, path)), hint="fix the file's TOML syntax"
+            f"invalid TOML: {exc}",
+            _duplicate_key_position(rel(root, path), text, str(exc)),
+            hint="fix the file's TOML syntax",
         ) from None
     return data
+
+
+def _duplicate_key_position(path: str, text: str, message: str) -> Position:
+    """Where a key tomlkit reports as already present is written the second time."""
+    match = re.search(r'Key "(?P<key>[^"]+)" already exists', message)
+    if match is None:
+        return Position(path)
+    key = re.compile(
+        rf'^\s*"?{re.escape(match["key"])}"?\s*=|^\s*\[+\s*{re.escape(match["key"])}\s*\]'
+    )
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if key.match(line)]
+    return Position(path, lines[1], 1) if len(lines) > 1 else Position(path)
 
 
 def read_toml(root: Path, path: Path) -> dict[str, object]:
@@ -123,13 +155,19 @@ def parse_toml_fast(root: Path, path: Path, text: str) -> dict[str, object]:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         match = _TOMLLIB_POSITION.match(str(exc))
-        line, col = (int(match["line"]), int(match["col"])) if match else (0, 0)
-        reason = match["reason"] if match else str(exc)
+        line, col = (int(match["line"]), int(match["col"])) if match else _end_of(text)
+        reason = match["reason"] if match else str(exc).removesuffix(" (at end of document)")
         raise InputError(
             f"invalid TOML: {reason}",
             Position(rel(root, path), line, col),
             hint=f"fix the syntax at line {line}, column {col}, then run nixgen again",
         ) from None
+
+
+def _end_of(text: str) -> tuple[int, int]:
+    """Line and column just past the last character (tomllib's "at end of document")."""
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
 
 
 def is_file(path: Path) -> bool:
