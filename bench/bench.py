@@ -7,7 +7,8 @@ reported (median of N runs each, interleaved). Usage:
 
 The default project is the largest one in ../shared/corpus (by mix.lock entries). `update` and
 `check` run on a copy set up once by `init` with fake git checkouts (tests/), so no command
-needs the network; its nixgen.toml pins OTP 28 and Elixir 1.19 (its .tool-versions asks for 29 and 1.20).
+needs the network; its nixgen.toml pins OTP 28 and Elixir 1.19 (its .tool-versions asks for
+29 and 1.20).
 """
 
 from __future__ import annotations
