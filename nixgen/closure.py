@@ -61,8 +61,9 @@ def release_closure(
     for project in projects:
         _roots(walk, project, path_projects or {}, set())
     included = {e.name for e in lock.entries} if walk.take_all else _reach(walk, git_edges)
+    parents = _parents(lock)
     excluded = tuple(
-        Excluded(e.name, _why_excluded(walk, e.name, included))
+        Excluded(e.name, _why_excluded(walk, e.name, included, parents))
         for e in lock.entries
         if e.name not in included
     )
@@ -189,16 +190,21 @@ def _edges(walk: _Walk, name: str, git_edges: GitEdges) -> list[str]:
     return [n for n in required if walk.lock.get(n) is not None]
 
 
-def _why_excluded(walk: _Walk, name: str, included: set[str]) -> str:
+def _parents(lock: MixLock) -> dict[str, dict[str, bool]]:
+    """For each name, the hex entries depending on it and whether optionally."""
+    parents: dict[str, dict[str, bool]] = {}
+    for entry in lock.entries:
+        for dep in entry.deps if isinstance(entry, HexLockEntry) else ():
+            parents.setdefault(dep.name, {})[entry.name] = dep.optional
+    return parents
+
+
+def _why_excluded(
+    walk: _Walk, name: str, included: set[str], all_parents: dict[str, dict[str, bool]]
+) -> str:
     if name in walk.skipped:
         return walk.skipped[name]
-    parents = {
-        e.name: d.optional
-        for e in walk.lock.entries
-        if isinstance(e, HexLockEntry)
-        for d in e.deps
-        if d.name == name
-    }
+    parents = all_parents.get(name, {})
     optional_of = sorted(p for p, optional in parents.items() if optional and p in included)
     if optional_of:
         return f"optional dependency of {', '.join(optional_of)}, required by nothing else"

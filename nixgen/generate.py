@@ -19,7 +19,7 @@ from nixgen.depsnix import (
 from nixgen.errors import ResolveError
 from nixgen.flake import plan_release, release_nifs, render_flake, render_release
 from nixgen.glue import GlueNif, config_block, macro_module, needs_config, with_config_block
-from nixgen.model import HexLockEntry, MixProject, Nif, PathDep, Project, RustlerModule
+from nixgen.model import Dynamic, HexLockEntry, MixProject, Nif, PathDep, Project, RustlerModule
 from nixgen.nifs import crate_attr, known_cargo_hashes, nifs_warnings, plan_nifs, render_nifs
 from nixgen.prefetch import Prefetcher
 from nixgen.settings import SETTINGS_FILE, Settings, default_text
@@ -127,6 +127,12 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
     if settings.elixir_glue:
         _glue(project, top, read, created, edited, notes)
     notes.extend(deps.closure.notes)
+    if isinstance(top.version, Dynamic):
+        notes.append(
+            f"{top.version.where}: the version is computed by code "
+            f"(`{top.version.source}`): the release is versioned 0.0.0; write it "
+            "literally in mix.exs to change that"
+        )
     return Generated(generated, created, edited, tuple(notes))
 
 

@@ -112,6 +112,7 @@ def nix_eval(flake: Path, attr: str, *, json: bool = False, extra_args: Sequence
         env=nix_env(),
         capture_output=True,
         text=True,
+        errors="replace",  # Nix may cut a UTF-8 character in an error message
         check=False,
         timeout=120,
     )
