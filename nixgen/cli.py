@@ -15,6 +15,7 @@ import click
 from nixgen import __version__
 from nixgen.depsnix import deps_reports
 from nixgen.errors import NixgenError
+from nixgen.nifs import sys_report
 from nixgen.project import load_known_sources, load_project
 from nixgen.show import show_json, show_text
 
@@ -107,7 +108,9 @@ def show(path: Path, mix_env: str, as_json: bool) -> None:
     """Print what nixgen reads from the project at PATH (default: .)."""
     project = load_project(path, env=mix_env)
     deps = deps_reports(project, load_known_sources(path), env=mix_env)
-    click.echo(show_json(project, deps) if as_json else show_text(project, deps), nl=False)
+    native = sys_report(project)
+    text = show_json(project, deps, native) if as_json else show_text(project, deps, native)
+    click.echo(text, nl=False)
 
 
 @main.command()

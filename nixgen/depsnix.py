@@ -77,10 +77,6 @@ class DepsPlan:
     closure: Closure
     app_config: str | None  # config directory relative to the root, for appConfigPath
 
-    @property
-    def uses_fetchgit(self) -> bool:
-        return any(isinstance(p, GitPackage) for p in self.packages)
-
 
 @dataclass(frozen=True)
 class DepsRequest:

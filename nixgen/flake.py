@@ -11,8 +11,6 @@ from nixgen.errors import Position, ResolveError
 from nixgen.model import CargoPackage, MixProject, Nif, Project
 from nixgen.render import check_store_name, render
 
-DEFAULT_SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux")
-DEFAULT_NIXPKGS = "github:NixOS/nixpkgs/nixos-unstable"
 # Mix sources of a release; everything else (native/, _build/, deps/, target/) stays out.
 MIX_SOURCES = (
     "mix.exs",

@@ -11,6 +11,7 @@ from typing import Any
 from nixgen.depsnix import DepsReport
 from nixgen.errors import Position
 from nixgen.model import Dynamic, MixDep, MixProject, Nif, Project
+from nixgen.syscrates import SysNeeds
 
 JSON_FORMAT = 1
 
@@ -34,13 +35,52 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def show_json(project: Project, deps: tuple[DepsReport, ...] = ()) -> str:
-    document = {"format": JSON_FORMAT, "project": to_jsonable(project), "deps": to_jsonable(deps)}
+NativeReport = tuple[tuple[str, SysNeeds], ...]  # per NIF crate attribute
+
+
+def show_json(
+    project: Project, deps: tuple[DepsReport, ...] = (), native: NativeReport = ()
+) -> str:
+    document = {
+        "format": JSON_FORMAT,
+        "project": to_jsonable(project),
+        "deps": to_jsonable(deps),
+        "native": [_native_json(crate, needs) for crate, needs in native],
+    }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def show_text(project: Project, deps: tuple[DepsReport, ...] = ()) -> str:
-    return "\n".join([*_text(project), *_deps_text(deps)]) + "\n"
+def _native_json(crate: str, needs: SysNeeds) -> dict[str, Any]:
+    return {
+        "crate": crate,
+        "native_build_inputs": list(needs.native),
+        "build_inputs": list(needs.libs),
+        "env": dict(needs.env),
+        "unknown_sys": list(needs.unknown),
+    }
+
+
+def show_text(
+    project: Project, deps: tuple[DepsReport, ...] = (), native: NativeReport = ()
+) -> str:
+    return "\n".join([*_text(project), *_native_text(native), *_deps_text(deps)]) + "\n"
+
+
+def _native_text(native: NativeReport) -> Iterator[str]:
+    if native:
+        yield ""
+        yield "C libraries and tools of the NIF crates (from their Cargo.lock):"
+    for crate, needs in native:
+        parts = [
+            f"build {', '.join(needs.native)}" if needs.native else "",
+            f"link {', '.join(needs.libs)}" if needs.libs else "",
+        ]
+        yield f"  {crate}: {'; '.join(p for p in parts if p) or 'nothing from nixpkgs'}"
+        if needs.unknown:
+            yield (
+                f"    ! unknown -sys crates {', '.join(needs.unknown)}: add what they need "
+                "in nix/overrides.nix (nifs)"
+            )
 
 
 def _deps_text(reports: tuple[DepsReport, ...]) -> Iterator[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -106,9 +106,6 @@ class GitSources:
         self._known[info.key()] = info
         self.fetched.append(info)
         return info
-
-    def all_known(self) -> Iterator[GitSourceInfo]:
-        return iter(self._known.values())
 
 
 @dataclass(frozen=True)

@@ -86,3 +86,22 @@ def test_notes_go_to_stderr_without_colour_off_a_terminal(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "note: Single.Native already reads PRECOMPILED_NIF" in result.stderr
     assert "\x1b[" not in result.stderr
+
+
+def test_show_lists_unknown_sys_crates_with_the_fix(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import FIXTURES
+
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "single_crate", root, ignore=shutil.ignore_patterns("expected"))
+    lock = root / "native" / "single_nif" / "Cargo.lock"
+    lock.write_text(lock.read_text() + '\n[[package]]\nname = "frobnicate-sys"\nversion = "0.3.1"\n'
+                    'source = "registry+https://github.com/rust-lang/crates.io-index"\n'
+                    f'checksum = "{"ab" * 32}"\n')
+    result = CliRunner().invoke(main, ["show", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "! unknown -sys crates frobnicate-sys 0.3.1" in result.stdout
+    assert "nix/overrides.nix" in result.stdout
+    document = CliRunner().invoke(main, ["show", "--json", str(root)]).stdout
+    assert '"unknown_sys": [\n        "frobnicate-sys 0.3.1"' in document
