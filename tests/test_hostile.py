@@ -719,7 +719,7 @@ def test_dep_of_1000_nested_lists_is_read_as_dynamic_and_every_lock_entry_kept(
     "notation now, but has no line (`mix.exs:` only): evaluated lists carry no position. "
     "Expected: `mix.exs:23:50: ...`.",
 )
-@pytest.mark.parametrize("term", ["[[:x]]", nested("[", "]", 1000)])
+@pytest.mark.parametrize("term", ["[[:x]]", nested("[", "]", 1000)], ids=["list", "1000_nested"])
 def test_note_on_an_unreadable_dep_quotes_the_source_with_its_position(
     tmp_path: Path, term: str
 ) -> None:
