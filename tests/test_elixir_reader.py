@@ -6,17 +6,9 @@ import pytest
 
 from nixgen.errors import InputError
 from nixgen.model import Dynamic
-from nixgen.readers.elixir import (
-    Atom,
-    Charlist,
-    EMap,
-    ETuple,
-    Evaluator,
-    Term,
-    keyword_pairs,
-    modules,
-    parse_text,
-)
+from nixgen.readers.elixir import modules, parse_text
+from nixgen.readers.evaluator import Evaluator
+from nixgen.readers.terms import Atom, Charlist, EMap, ETuple, Term, keyword_pairs
 
 
 def value(expr: str, env: str = "prod", system_env: dict[str, str] | None = None) -> Term:
@@ -106,8 +98,12 @@ def test_env_and_system_env_are_inputs() -> None:
         ("@missing", "@missing", "module attribute @missing is not defined before use"),
         ("~r/abc/", "~r/abc/", "~r sigil"),
         ("fn -> 1 end", "fn -> 1 end", "not a literal"),
-        ("Mix.Project.config()[:version]", "Mix.Project.config()[:version]", "call to Mix.Project.config"),
-    ("Foo.bar()[:x]", "Foo.bar()[:x]", "call to Foo.bar"),
+        (
+            "Mix.Project.config()[:version]",
+            "Mix.Project.config()[:version]",
+            "call to Mix.Project.config",
+        ),
+        ("Foo.bar()[:x]", "Foo.bar()[:x]", "call to Foo.bar"),
     ],
 )
 def test_dynamic_values_keep_source_and_position(expr: str, source: str, reason: str) -> None:
@@ -172,15 +168,20 @@ def test_syntax_errors_have_positions(text: str, where: str, what: str) -> None:
 
 
 def test_mix_project_config_and_access() -> None:
-    source = parse_text("n.ex", """
+    source = parse_text(
+        "n.ex",
+        """
 defmodule N do
   cfg = Mix.Project.config()
   version = cfg[:version]
   def x, do: [version, cfg[:package][:links]["GitHub"], cfg[:missing], %{a: 1}[:a]]
 end
-""")
+""",
+    )
     module = modules(source)[0]
-    config: Term = [ETuple((Atom("version"), "1.0.0")),
-                    ETuple((Atom("package"), [ETuple((Atom("links"), EMap((("GitHub", "u"),))))]))]
+    config: Term = [
+        ETuple((Atom("version"), "1.0.0")),
+        ETuple((Atom("package"), [ETuple((Atom("links"), EMap((("GitHub", "u"),))))])),
+    ]
     ev = Evaluator(source, module, mix_config=config)
     assert ev.call_function("x", module.node) == ["1.0.0", "u", None, 1]

@@ -29,10 +29,12 @@ from nixgen.readers.cargo import (
     read_manifest,
     read_toolchain,
 )
-from nixgen.readers.elixir import Evaluator, Source, Term, modules, parse_file, parse_text
+from nixgen.readers.elixir import Source, modules, parse_file, parse_text
+from nixgen.readers.evaluator import Evaluator
 from nixgen.readers.mix_exs import read_mix_exs
 from nixgen.readers.mix_lock import lock_from_source, read_mix_lock_text
 from nixgen.readers.rustler import rustler_modules
+from nixgen.readers.terms import Term
 from nixgen.readers.text import read_text
 from nixgen.readers.versions import read_mise, read_tool_versions
 from nixgen.render import nix_attr, nix_ind, nix_str

@@ -19,22 +19,24 @@ from nixgen.model import (
     UmbrellaDep,
 )
 from nixgen.readers.elixir import (
-    Atom,
-    ETuple,
-    Evaluator,
     Module,
     Source,
-    Term,
-    atom_or_str,
     block_body,
     call_args,
     call_name,
     do_block,
-    keyword_get,
-    keyword_pairs,
     modules,
     operands,
     operator,
+)
+from nixgen.readers.evaluator import Evaluator
+from nixgen.readers.terms import (
+    Atom,
+    ETuple,
+    Term,
+    atom_or_str,
+    keyword_get,
+    keyword_pairs,
     term_text,
 )
 

@@ -6,20 +6,9 @@ from pathlib import Path
 
 from nixgen.errors import InputError
 from nixgen.model import GitLockEntry, HexLockEntry, LockDep, LockEntry, MixLock
-from nixgen.readers.elixir import (
-    Atom,
-    ETuple,
-    Evaluator,
-    Node,
-    Source,
-    Term,
-    atom_or_str,
-    keyword_get,
-    keyword_pairs,
-    keyword_text,
-    parse_file,
-    parse_text,
-)
+from nixgen.readers.elixir import Node, Source, keyword_text, parse_file, parse_text
+from nixgen.readers.evaluator import Evaluator
+from nixgen.readers.terms import Atom, ETuple, Term, atom_or_str, keyword_get, keyword_pairs
 
 _HINT = "regenerate the lock with `mix deps.get` (nixgen never drops a lock entry it cannot read)"
 

@@ -24,10 +24,11 @@ from nixgen.model import (
     ToolVersions,
 )
 from nixgen.readers.cargo import read_cargo_config, read_cargo_lock, read_cargo_tree, read_toolchain
-from nixgen.readers.elixir import Term, parse_file
+from nixgen.readers.elixir import parse_file
 from nixgen.readers.mix_exs import child_path, read_mix_exs
 from nixgen.readers.mix_lock import read_mix_lock
 from nixgen.readers.rustler import rustler_modules
+from nixgen.readers.terms import Term
 from nixgen.readers.text import rel
 from nixgen.readers.versions import read_mise, read_tool_versions
 

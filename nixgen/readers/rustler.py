@@ -8,22 +8,17 @@ from typing import Any
 
 from nixgen.model import Dynamic, LoadFrom, RustlerKind, RustlerModule
 from nixgen.readers.elixir import (
-    Atom,
-    ETuple,
-    Evaluator,
     Module,
     Node,
     Source,
-    Term,
-    atom_or_str,
     call_args,
     call_name,
     do_block,
-    keyword_get,
-    keyword_pairs,
     modules,
     walk,
 )
+from nixgen.readers.evaluator import Evaluator
+from nixgen.readers.terms import Atom, ETuple, Term, atom_or_str, keyword_get, keyword_pairs
 
 _KINDS: dict[str, RustlerKind] = {"Rustler": "rustler", "RustlerPrecompiled": "precompiled"}
 # Bodies that are not the module's own code: a `use` inside them configures something else
