@@ -19,15 +19,8 @@ from nixgen.model import (
     RegistrySource,
     Toolchain,
 )
-from nixgen.readers.cargo import (
-    RawManifest,
-    RawWorkspace,
-    read_cargo_config,
-    read_cargo_lock,
-    read_cargo_tree,
-    read_manifest,
-    read_toolchain,
-)
+from nixgen.readers.cargo import RawManifest, RawWorkspace, read_cargo_tree, read_manifest
+from nixgen.readers.cargo_lock import read_cargo_config, read_cargo_lock, read_toolchain
 
 CRATES_IO = "https://github.com/rust-lang/crates.io-index"
 CORPUS = Path(__file__).parents[2] / "shared" / "corpus"

@@ -22,13 +22,8 @@ from nixeval import nix_env
 
 from nixgen.errors import InputError, NixgenError
 from nixgen.model import Dynamic
-from nixgen.readers.cargo import (
-    read_cargo_config,
-    read_cargo_lock,
-    read_cargo_tree,
-    read_manifest,
-    read_toolchain,
-)
+from nixgen.readers.cargo import read_cargo_tree, read_manifest
+from nixgen.readers.cargo_lock import read_cargo_config, read_cargo_lock, read_toolchain
 from nixgen.readers.elixir import Source, modules, parse_file, parse_text
 from nixgen.readers.evaluator import Evaluator
 from nixgen.readers.mix_exs import read_mix_exs

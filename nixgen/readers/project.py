@@ -23,7 +23,8 @@ from nixgen.model import (
     Toolchain,
     ToolVersions,
 )
-from nixgen.readers.cargo import read_cargo_config, read_cargo_lock, read_cargo_tree, read_toolchain
+from nixgen.readers.cargo import read_cargo_tree
+from nixgen.readers.cargo_lock import read_cargo_config, read_cargo_lock, read_toolchain
 from nixgen.readers.elixir import parse_file
 from nixgen.readers.mix_exs import child_path, read_mix_exs
 from nixgen.readers.mix_lock import read_mix_lock
