@@ -67,11 +67,12 @@ def release_closure(
         for e in lock.entries
         if e.name not in included
     )
+    notes = [*walk.notes, *_nif_dependency_notes(lock, included)]
     return Closure(
         included=tuple(sorted(included)),
         path_deps=tuple(sorted(walk.path_deps.items())),
         excluded=excluded,
-        notes=tuple(walk.notes),
+        notes=tuple(notes),
     )
 
 
@@ -211,3 +212,25 @@ def _why_excluded(
     if parents:
         return f"needed only by {', '.join(sorted(parents))}, left out of the :{walk.env} build"
     return f"not needed by any dependency of the :{walk.env} build"
+
+
+PRECOMPILED = "rustler_precompiled"
+
+
+def _nif_dependency_notes(lock: MixLock, included: set[str]) -> list[str]:
+    """Deps that fetch a prebuilt NIF while compiling (RustlerPrecompiled): the Nix sandbox has
+    no network, so they fail to build until they are built from source (DESIGN.md fact 11)."""
+    names = sorted(
+        e.name
+        for e in lock.entries
+        if e.name in included
+        and isinstance(e, HexLockEntry)
+        and any(d.name == PRECOMPILED and not d.optional for d in e.deps)
+    )
+    if not names:
+        return []
+    return [
+        f"{', '.join(names)} download a prebuilt NIF while compiling (RustlerPrecompiled), "
+        "which the Nix sandbox forbids: nixgen does not build NIF dependencies from source "
+        "yet, so provide them in nix/overrides.nix (see README, Limitations)"
+    ]

@@ -1,0 +1,47 @@
+"""The release closure on small inline locks: notes nixgen owes the user."""
+
+from __future__ import annotations
+
+from nixgen.closure import release_closure
+from nixgen.errors import Position
+from nixgen.model import DepOptions, HexDep, MixProject
+from nixgen.readers.mix_lock import read_mix_lock_text
+
+H = "0" * 64
+
+
+def entry(name: str, deps: str = "") -> str:
+    return f'  "{name}": {{:hex, :{name}, "1.0.0", "{H}", [:mix], [{deps}], "hexpm", "{H}"}},\n'
+
+
+def dep(name: str, optional: bool = False) -> str:
+    opt = "true" if optional else "false"
+    return f'{{:{name}, "~> 1.0", [hex: :{name}, repo: "hexpm", optional: {opt}]}}'
+
+
+def app(*names: str) -> MixProject:
+    deps = tuple(HexDep(n, "~> 1.0", n, None, DepOptions(), Position("mix.exs")) for n in names)
+    return MixProject(dir=".", app="a", version="1.0.0", elixir=None, deps=deps, releases=(),
+                      apps_path=None, aliases=(), lockfile="mix.lock", config_dir=None,
+                      rustler_modules=())
+
+
+LOCK = "%{\n" + entry("explorer", dep("rustler_precompiled") + ", " + dep("rustler", True)) \
+    + entry("rustler_precompiled") + entry("rustler") + entry("jason") + "}\n"
+
+
+def test_nif_dependencies_are_named_in_a_note() -> None:
+    lock = read_mix_lock_text("mix.lock", LOCK)
+    closure = release_closure([app("explorer", "jason")], lock, "prod", lambda e: ())
+    assert closure.included == ("explorer", "jason", "rustler_precompiled")
+    notes = [n for n in closure.notes if "prebuilt NIF" in n]
+    assert notes == [
+        "explorer download a prebuilt NIF while compiling (RustlerPrecompiled), which the Nix "
+        "sandbox forbids: nixgen does not build NIF dependencies from source yet, so provide "
+        "them in nix/overrides.nix (see README, Limitations)"]
+
+
+def test_no_note_without_nif_dependencies() -> None:
+    lock = read_mix_lock_text("mix.lock", LOCK)
+    closure = release_closure([app("jason")], lock, "prod", lambda e: ())
+    assert closure.notes == ()
