@@ -6,6 +6,7 @@ import dataclasses
 import posixpath
 from dataclasses import dataclass
 
+from nixgen.assets import AssetsPlan
 from nixgen.beam import Beam
 from nixgen.errors import Position, ResolveError
 from nixgen.model import CargoPackage, MixProject, Nif, Project
@@ -48,10 +49,15 @@ class ReleasePlan:
     modules: tuple[str, ...]
     include: tuple[str, ...]
     exclude: tuple[str, ...]
+    assets: AssetsPlan
 
 
 def plan_release(
-    project: Project, top: MixProject, beam: Beam, crate_attr: dict[str, str]
+    project: Project,
+    top: MixProject,
+    beam: Beam,
+    crate_attr: dict[str, str],
+    assets: AssetsPlan,
 ) -> ReleasePlan:
     """`crate_attr` maps a Cargo.toml path to its attribute in nix/nifs.nix."""
     pname = _pname(top)
@@ -77,6 +83,7 @@ def plan_release(
         modules=tuple(sorted({n.module for n in nifs})),
         include=MIX_SOURCES,
         exclude=_excluded(project, top),
+        assets=assets,
     )
 
 

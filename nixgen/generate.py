@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from nixgen.assets import plan_assets
 from nixgen.beam import choose_beam
 from nixgen.depsnix import (
     DEPS_FILE,
     DepsRequest,
     HexHasher,
     known_hex_hashes,
+    lock_of,
     plan_deps,
     render_deps,
 )
@@ -111,9 +113,15 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
     )
     notes.extend(nifs_warnings(nifs_plan))
     attrs = {p.manifest: crate_attr(p) for p in project.cargo_packages}
-    release = plan_release(
-        project, top, choose_beam(project.tool_versions, top, settings.otp, settings.elixir), attrs
+    assets = plan_assets(
+        top,
+        lock_of(project, top),
+        deps.closure.included,
+        {p.dir for p in top.walk() if read(_join(p.dir, "assets/package.json"))},
     )
+    notes.extend(assets.notes)
+    beam = choose_beam(project.tool_versions, top, settings.otp, settings.elixir)
+    release = plan_release(project, top, beam, attrs, assets)
     generated = {
         FLAKE_FILE: with_header(
             render_flake(_description(top), settings.systems, settings.nixpkgs), REGENERATE

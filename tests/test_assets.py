@@ -1,0 +1,57 @@
+"""Phoenix assets: esbuild/tailwind binaries from nixpkgs and `mix assets.deploy` before
+`mix release`, checked from the evaluated release (fixtures/phoenix_assets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from nixeval import nix_eval_json
+from test_init import copy_fixture, init
+
+from nixgen.assets import plan_assets
+from nixgen.closure import release_closure
+from nixgen.project import load_project
+
+
+def test_plan_names_the_tools_and_the_deploy_alias() -> None:
+    from conftest import FIXTURES
+
+    project = load_project(FIXTURES / "phoenix_assets")
+    top = project.mix_projects[0]
+    lock = project.locks[0]
+    closure = release_closure(top.walk(), lock, "prod", lambda e: ())
+    assert "esbuild" in closure.included  # `runtime: false` deps are still build inputs
+    plan = plan_assets(top, lock, closure.included, set())
+    assert plan.tools == (("MIX_ESBUILD_PATH", "esbuild"), ("MIX_TAILWIND_PATH", "tailwindcss_4"))
+    assert plan.deploy_dirs == (".",)
+    assert plan.notes == ()
+
+
+def test_npm_packages_are_named_not_silently_skipped() -> None:
+    from conftest import FIXTURES
+
+    project = load_project(FIXTURES / "phoenix_assets")
+    top = project.mix_projects[0]
+    plan = plan_assets(top, project.locks[0], ("esbuild",), {"."})
+    assert plan.notes == ("assets/package.json: npm packages are not installed by the generated "
+                          "build; provide node_modules in nix/overrides.nix (release)",)
+
+
+@pytest.mark.nix
+def test_release_runs_assets_deploy_with_nixpkgs_binaries(tmp_path: Path) -> None:
+    root = copy_fixture("phoenix_assets", tmp_path)
+    init(root)
+    env = nix_eval_json(root, "packages.x86_64-linux.default.mockEnv")
+    assert env["MIX_ESBUILD_PATH"].endswith("/bin/esbuild")
+    assert env["MIX_TAILWIND_PATH"].startswith("/nix/store/")
+    assert "tailwindcss" in env["MIX_TAILWIND_PATH"]
+    assert env["postBuild"].strip() == (
+        "(cd . && mix do deps.loadpaths --no-deps-check, assets.deploy)")
+    assert env["PRECOMPILED_NIF"] == "true"
+
+
+def test_no_assets_no_post_build(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    init(root)
+    assert "assets.deploy" not in (root / "nix" / "release.nix").read_text()
