@@ -105,3 +105,22 @@ def test_show_lists_unknown_sys_crates_with_the_fix(tmp_path: Path) -> None:
     assert "nix/overrides.nix" in result.stdout
     document = CliRunner().invoke(main, ["show", "--json", str(root)]).stdout
     assert '"unknown_sys": [\n        "frobnicate-sys 0.3.1"' in document
+
+
+def test_generate_lockfiles_runs_cargo_for_a_crate_without_lock(tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    root = tmp_path / "example"
+    example = Path(__file__).resolve().parents[1] / "example"
+    shutil.copytree(example, root)
+    lock = root / "native" / "example_nif" / "Cargo.lock"
+    lock.unlink()
+    refused = CliRunner().invoke(main, ["init", str(root)])
+    assert refused.exit_code == 2
+    assert "--generate-lockfiles" in refused.stderr
+    result = CliRunner().invoke(main, ["init", "--generate-lockfiles", str(root)])
+    assert result.exit_code == 0, result.output
+    assert lock.is_file() and 'name = "example_nif"' in lock.read_text()
+    assert (root / "nix" / "nifs.nix").is_file()
