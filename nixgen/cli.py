@@ -17,6 +17,7 @@ from nixgen.depsnix import deps_reports
 from nixgen.errors import NixgenError
 from nixgen.nifs import sys_report
 from nixgen.project import load_known_sources, load_project
+from nixgen.settings import load_settings
 from nixgen.show import show_json, show_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,7 +107,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @reports_errors
 def show(path: Path, mix_env: str, as_json: bool) -> None:
     """Print what nixgen reads from the project at PATH (default: .)."""
-    project = load_project(path, env=mix_env)
+    settings = load_settings(path)
+    project = load_project(path, env=mix_env, hints=settings.nif_hints if settings else ())
     deps = deps_reports(project, load_known_sources(path), env=mix_env)
     native = sys_report(project)
     text = show_json(project, deps, native) if as_json else show_text(project, deps, native)

@@ -188,6 +188,18 @@ class RustlerModule:
 
 
 @dataclass(frozen=True)
+class ModuleHint:
+    """The user's description (nixgen.toml `[nifs."Module"]`) of a Rustler module whose
+    options nixgen cannot read."""
+
+    module: str
+    otp_app: str
+    crate: str | None = None
+    path: str | None = None
+    load_path: str | None = None  # priv/native/... without extension
+
+
+@dataclass(frozen=True)
 class MixProject:
     dir: str
     app: str | Dynamic | None

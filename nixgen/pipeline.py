@@ -114,10 +114,14 @@ def plan_init(
         elixir_glue=options.elixir_glue,
         libc=options.libc or settings.libc,
     )
-    project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
+    project = load_project(
+        root, env=settings.mix_env, all_cargo_locks=False, hints=settings.nif_hints
+    )
     if options.generate_lockfiles:
         generate_lockfiles(project, SubprocessRunner(), root)
-        project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
+        project = load_project(
+            root, env=settings.mix_env, all_cargo_locks=False, hints=settings.nif_hints
+        )
     return _plan(
         root, project, settings, force, _tools_for(root, project, tools, progress), on_note
     )
@@ -139,7 +143,9 @@ def plan_update(
             Position(SETTINGS_FILE),
             "run `nixgen init` first",
         )
-    project = load_project(root, env=settings.mix_env, all_cargo_locks=False)
+    project = load_project(
+        root, env=settings.mix_env, all_cargo_locks=False, hints=settings.nif_hints
+    )
     return _plan(
         root, project, settings, force, _tools_for(root, project, tools, progress), on_note
     )

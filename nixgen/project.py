@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nixgen.depsnix import DEPS_FILE
 from nixgen.errors import InputError, Position
-from nixgen.model import Project
+from nixgen.model import ModuleHint, Project
 from nixgen.readers.project import read_inputs
 from nixgen.resolve import resolve
 from nixgen.sources import GitSourceInfo, known_sources
@@ -18,13 +18,15 @@ def load_project(
     env: str = "prod",
     system_env: Mapping[str, str] | None = None,
     all_cargo_locks: bool = True,
+    hints: tuple[ModuleHint, ...] = (),
 ) -> Project:
     """`system_env` answers `System.get_env/1,2` in project code; by default all are unset."""
     if not root.is_dir():
         raise InputError(
             "not a directory", Position(str(root)), "pass the directory that holds your mix.exs"
         )
-    return resolve(read_inputs(root.resolve(), env, system_env), env, all_cargo_locks)
+    inputs = read_inputs(root.resolve(), env, system_env)
+    return resolve(inputs, env, all_cargo_locks, hints)
 
 
 def load_known_sources(root: Path) -> list[GitSourceInfo]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nixgen.model import (
     CargoLock,
@@ -14,6 +14,7 @@ from nixgen.model import (
     LoadFrom,
     MixLock,
     MixProject,
+    ModuleHint,
     Nif,
     NotNif,
     Project,
@@ -25,11 +26,16 @@ from nixgen.readers.project import Inputs
 UNPREFIXED_LOAD_PATH_SINCE = (0, 37)
 
 
-def resolve(inputs: Inputs, env: str = "prod", all_cargo_locks: bool = True) -> Project:
+def resolve(
+    inputs: Inputs,
+    env: str = "prod",
+    all_cargo_locks: bool = True,
+    hints: tuple[ModuleHint, ...] = (),
+) -> Project:
     """`all_cargo_locks=False` reads only the Cargo.lock files NIFs use (generation needs no
     other; a large lock of an unrelated crate costs more than the rest of the read)."""
     nifs = tuple(
-        _nif(inputs, project, module)
+        _nif(inputs, project, _hinted(module, hints))
         for top in (*inputs.mix_projects, *inputs.path_projects)
         for project in top.walk()
         for module in project.rustler_modules
@@ -69,13 +75,31 @@ class _Draft:
         return value
 
 
+def _hinted(module: RustlerModule, hints: tuple[ModuleHint, ...]) -> RustlerModule:
+    """A module with dynamic options, described by the user in nixgen.toml, as if its options
+    had been written literally."""
+    hint = next((h for h in hints if h.module == module.module), None)
+    if hint is None or module.options is None:
+        return module
+    load_from = LoadFrom(hint.otp_app, hint.load_path) if hint.load_path else None
+    return replace(
+        module,
+        options=None,
+        otp_app=hint.otp_app,
+        crate=hint.crate,
+        path=hint.path,
+        load_from=load_from,
+    )
+
+
 def _nif(inputs: Inputs, project: MixProject, module: RustlerModule) -> Nif:
     draft = _Draft([])
     if module.options is not None:
         draft.problems.append(
             f"options are not a literal keyword list: `{module.options.source}`; "
-            "nixgen cannot tell which crate this module loads — write the options literally "
-            "or describe the crate in nixgen.toml"
+            "nixgen cannot tell which crate this module loads — write the options literally, "
+            f'or describe it in nixgen.toml: [nifs."{module.module}"] otp_app = "...", '
+            'crate = "..."'
         )
     otp_app = draft.need(module.otp_app, "otp_app")
     if module.options is None and module.otp_app is None:

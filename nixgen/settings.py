@@ -10,6 +10,7 @@ import tomlkit
 from tomlkit.exceptions import ParseError
 
 from nixgen.errors import InputError, Position
+from nixgen.model import ModuleHint
 from nixgen.readers.text import read_text, toml_error
 
 SETTINGS_FILE = "nixgen.toml"
@@ -28,6 +29,7 @@ class Settings:
     provided_deps: frozenset[str] = field(default_factory=frozenset)
     otp: str | None = None  # pins Erlang/OTP over .tool-versions (e.g. "27")
     elixir: str | None = None  # pins Elixir over .tool-versions (e.g. "1.18")
+    nif_hints: tuple[ModuleHint, ...] = ()  # [nifs."Module"]: modules with dynamic options
 
 
 def default_text(settings: Settings) -> str:
@@ -51,6 +53,14 @@ elixir_glue = {"true" if settings.elixir_glue else "false"}
 [deps]
 # Mix deps you build yourself in nix/overrides.nix (e.g. from a private Hex repository).
 provided = []
+
+# A Rustler module whose options nixgen cannot read (e.g. `use Rustler, opts`) can be
+# described here; path and load_path default as in Rustler.
+# [nifs."MyApp.Native"]
+# otp_app = "my_app"
+# crate = "my_crate"
+# path = "native/my_crate"
+# load_path = "priv/native/libmy_crate"
 '''
 
 
@@ -66,7 +76,18 @@ def load_settings(root: Path) -> Settings | None:
     return _validate(data, text)
 
 
-_TOP_KEYS = {"libc", "systems", "nixpkgs", "mix_env", "elixir_glue", "deps", "otp", "elixir"}
+_TOP_KEYS = {
+    "libc",
+    "systems",
+    "nixpkgs",
+    "mix_env",
+    "elixir_glue",
+    "deps",
+    "otp",
+    "elixir",
+    "nifs",
+}
+_HINT_KEYS = {"otp_app", "crate", "path", "load_path"}
 _DEPS_KEYS = {"provided"}
 
 
@@ -101,7 +122,38 @@ def _validate(data: dict[str, object], text: str) -> Settings:
         provided_deps=frozenset(_strings(deps, text, "provided")),
         otp=_version(data, text, "otp", r"\d+"),
         elixir=_version(data, text, "elixir", r"\d+\.\d+"),
+        nif_hints=_hints(data.get("nifs", {}), text),
     )
+
+
+def _hints(value: object, text: str) -> tuple[ModuleHint, ...]:
+    if not isinstance(value, dict):
+        raise _fail(text, "nifs", "must be a table", '[nifs."MyApp.Native"] otp_app = "my_app"')
+    hints = []
+    for module, table in sorted(value.items()):
+        if not isinstance(table, dict):
+            raise _fail(text, module, "must be a table", f'[nifs."{module}"] otp_app = "my_app"')
+        unknown = sorted(set(table) - _HINT_KEYS)
+        if unknown:
+            raise _fail(
+                text,
+                unknown[0],
+                f'unknown key in [nifs."{module}"]',
+                f"known keys: {', '.join(sorted(_HINT_KEYS))}",
+            )
+        values = {k: _string(table, text, k, "x") for k in table}
+        if "otp_app" not in values:
+            raise _fail(text, module, "needs otp_app", f'[nifs."{module}"] otp_app = "my_app"')
+        hints.append(
+            ModuleHint(
+                module,
+                values["otp_app"],
+                values.get("crate"),
+                values.get("path"),
+                values.get("load_path"),
+            )
+        )
+    return tuple(hints)
 
 
 def _version(data: dict[str, object], text: str, key: str, pattern: str) -> str | None:

@@ -18,6 +18,7 @@ from nixgen.cli import main
 from nixgen.errors import NixgenError
 from nixgen.generate import Tools
 from nixgen.glue import BEGIN, END
+from nixgen.model import ModuleHint
 from nixgen.pipeline import InitOptions, plan_init
 from nixgen.project import load_project
 from nixgen.sources import GitSources
@@ -228,3 +229,17 @@ def test_generated_files_mention_no_machine_paths(tmp_path: Path) -> None:
     for path in [root / "flake.nix", *sorted((root / "nix").glob("*.nix"))]:
         text = path.read_text()
         assert str(tmp_path) not in text and "/nix/store" not in text, path
+
+
+@pytest.mark.nix
+def test_module_with_dynamic_options_described_in_nixgen_toml(tmp_path: Path) -> None:
+    root = copy_fixture("dynamic_options", tmp_path)
+    (root / "nixgen.toml").write_text('[nifs."Dyn.Native"]\notp_app = "dyn"\ncrate = "dyn_nif"\n')
+    nif = load_project(root, hints=(ModuleHint("Dyn.Native", "dyn", "dyn_nif"),)).nifs[0]
+    assert (nif.resolved, nif.package, nif.load_path) == (
+        True, "native/dyn_nif/Cargo.toml", "priv/native/libdyn_nif")
+    init(root)
+    env = nix_eval_json(root, "packages.x86_64-linux.default.mockEnv")
+    assert "priv/native/libdyn_nif.so" in env["preBuild"]
+    assert nix_eval_json(root, "packages.x86_64-linux.nif-dyn_nif.drvPath").endswith(".drv")
+    assert "config :dyn, Dyn.Native," in (root / "config" / "config.exs").read_text()

@@ -52,3 +52,20 @@ def test_invalid_settings_name_key_and_line(tmp_path: Path, text: str, message: 
         load_settings(write(tmp_path, text))
     assert str(info.value).startswith(message)
     assert "hint:" in str(info.value)
+
+
+def test_nif_hints(tmp_path: Path) -> None:
+    loaded = load_settings(write(tmp_path, '[nifs."A.Native"]\notp_app = "a"\ncrate = "c"\n'))
+    assert loaded is not None
+    assert [(h.module, h.otp_app, h.crate, h.path) for h in loaded.nif_hints] == [
+        ("A.Native", "a", "c", None)]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[nifs."A.Native"]\ncrate = "c"\n', "A.Native: needs otp_app"),
+    ('[nifs."A.Native"]\notp_app = "a"\ncrates = "c"\n', 'nixgen.toml:3:1: crates: unknown key in [nifs."A.Native"]'),
+])
+def test_invalid_nif_hints(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        load_settings(write(tmp_path, text))
+    assert message in str(info.value)
