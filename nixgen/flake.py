@@ -36,6 +36,15 @@ class NifCopy:
 
 
 @dataclass(frozen=True)
+class DepCopies:
+    """A path dependency with NIFs: its derivation gets the switch and the copies."""
+
+    name: str  # attribute in nix/deps.nix
+    env: tuple[tuple[str, str], ...]
+    copies: tuple[NifCopy, ...]
+
+
+@dataclass(frozen=True)
 class ReleasePlan:
     pname: str
     version: str
@@ -50,6 +59,7 @@ class ReleasePlan:
     include: tuple[str, ...]
     exclude: tuple[str, ...]
     assets: AssetsPlan
+    dep_copies: tuple[DepCopies, ...] = ()
 
 
 def plan_release(
@@ -58,14 +68,13 @@ def plan_release(
     beam: Beam,
     crate_attr: dict[str, str],
     assets: AssetsPlan,
+    path_deps: dict[str, str] | None = None,
 ) -> ReleasePlan:
     """`crate_attr` maps a Cargo.toml path to its attribute in nix/nifs.nix."""
     pname = _pname(top)
     release_name = top.releases[0] if isinstance(top.releases, tuple) and top.releases else pname
-    nifs = release_nifs(project, top)
-    env = [("PRECOMPILED_NIF", "true")]
-    if any(n.kind == "precompiled" for n in nifs):
-        env.append(("RUSTLER_PRECOMPILED_FORCE_BUILD_ALL", "true"))
+    nifs = release_nifs(project, top, path_deps or {})
+    env = _switch_env(nifs.apps)
     where = Position(_relative_path(top.dir, "mix.exs"))
     version = top.version if isinstance(top.version, str) else "0.0.0"
     return ReleasePlan(
@@ -76,31 +85,54 @@ def plan_release(
         mix_release_name=release_name if release_name != pname else None,
         mix_env=project.env,
         beam=beam,
-        env=tuple(sorted(env)),
-        copies=tuple(
-            sorted({_copy(project, top, n, crate_attr) for n in nifs}, key=lambda c: c.dest)
+        env=env,
+        copies=_copies(project, top.dir, nifs.apps, crate_attr),
+        dep_copies=tuple(
+            DepCopies(name, _switch_env(dep_nifs), _copies(project, d, dep_nifs, crate_attr))
+            for name, d, dep_nifs in nifs.deps
         ),
-        modules=tuple(sorted({n.module for n in nifs})),
+        modules=tuple(sorted({n.module for n in nifs.all()})),
         include=MIX_SOURCES,
         exclude=_excluded(project, top),
         assets=assets,
     )
 
 
-def release_nifs(project: Project, top: MixProject) -> list[Nif]:
-    """The NIFs of the apps in `top`'s release; a NIF elsewhere (in a path dependency, or in
-    another Mix project of the repository) cannot be wired yet and stops generation."""
+@dataclass(frozen=True)
+class ReleaseNifs:
+    apps: tuple[Nif, ...]  # NIFs of the apps in the release
+    deps: tuple[tuple[str, str, tuple[Nif, ...]], ...]  # (dep name, dep dir, its NIFs)
+
+    def all(self) -> tuple[Nif, ...]:
+        return (*self.apps, *(n for _, _, nifs in self.deps for n in nifs))
+
+
+def release_nifs(project: Project, top: MixProject, path_deps: dict[str, str]) -> ReleaseNifs:
+    """The NIFs of the apps in `top`'s release and of its path dependencies (`path_deps`: dir →
+    dep name); a NIF of another Mix project of the repository stops generation."""
     apps = {p.dir for p in top.walk()}
-    outside = [n for n in project.nifs if n.mix_dir not in apps]
+    outside = [n for n in project.nifs if n.mix_dir not in apps and n.mix_dir not in path_deps]
     if outside:
         nif = outside[0]
         raise ResolveError(
-            f"{nif.module} is a NIF of {nif.mix_dir}, which the release of {top.dir} uses as a "
-            "dependency: nixgen cannot build NIFs of dependencies yet",
+            f"{nif.module} is a NIF of {nif.mix_dir}, which the release of {top.dir} does not "
+            "include",
             nif.where,
-            "build that crate and copy it in nix/overrides.nix (deps), or release that project",
+            f"run nixgen in {nif.mix_dir} to release that project",
         )
-    return [n for n in project.nifs if n.mix_dir in apps]
+    by_dep = {d: tuple(n for n in project.nifs if n.mix_dir == d) for d in sorted(path_deps)}
+    return ReleaseNifs(
+        apps=tuple(n for n in project.nifs if n.mix_dir in apps),
+        deps=tuple((path_deps[d], d, nifs) for d, nifs in by_dep.items() if nifs),
+    )
+
+
+def _switch_env(nifs: tuple[Nif, ...]) -> tuple[tuple[str, str], ...]:
+    """PRECOMPILED_NIF for the Rustler switch; RustlerPrecompiled modules build from source."""
+    env = [("PRECOMPILED_NIF", "true")]
+    if any(n.kind == "precompiled" for n in nifs):
+        env.append(("RUSTLER_PRECOMPILED_FORCE_BUILD_ALL", "true"))
+    return tuple(sorted(env))
 
 
 def _pname(top: MixProject) -> str:
@@ -124,7 +156,14 @@ def _relative(path: str, directory: str) -> str:
     return path if directory == "." else posixpath.relpath(path, directory)
 
 
-def _copy(project: Project, top: MixProject, nif: Nif, crate_attr: dict[str, str]) -> NifCopy:
+def _copies(
+    project: Project, base: str, nifs: tuple[Nif, ...], crate_attr: dict[str, str]
+) -> tuple[NifCopy, ...]:
+    return tuple(sorted({_copy(project, base, n, crate_attr) for n in nifs}, key=lambda c: c.dest))
+
+
+def _copy(project: Project, base: str, nif: Nif, crate_attr: dict[str, str]) -> NifCopy:
+    """Where `nif`'s library goes, relative to `base` (the directory a derivation builds in)."""
     if not nif.resolved or nif.package is None or nif.load_path is None:
         raise ResolveError(
             f"{nif.module} is not resolved: {'; '.join(nif.problems)}",
@@ -135,7 +174,7 @@ def _copy(project: Project, top: MixProject, nif: Nif, crate_attr: dict[str, str
         (p.dir for p in project.all_mix_projects() if p.app == nif.load_app), nif.mix_dir
     )
     dest = posixpath.normpath(posixpath.join(load_dir, nif.load_path)) + ".so"
-    return NifCopy(crate_attr[nif.package], _relative(dest, top.dir))
+    return NifCopy(crate_attr[nif.package], _relative(dest, base))
 
 
 def _excluded(project: Project, top: MixProject) -> tuple[str, ...]:

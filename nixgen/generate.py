@@ -121,7 +121,8 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
     )
     notes.extend(assets.notes)
     beam = choose_beam(project.tool_versions, top, settings.otp, settings.elixir)
-    release = plan_release(project, top, beam, attrs, assets)
+    path_deps = {d: name for name, d in deps.closure.path_deps}
+    release = plan_release(project, top, beam, attrs, assets, path_deps)
     generated = {
         FLAKE_FILE: with_header(
             render_flake(_description(top), settings.systems, settings.nixpkgs), REGENERATE
@@ -133,7 +134,7 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
     created = {OVERRIDES_FILE: OVERRIDES_TEXT, SETTINGS_FILE: default_text(settings)}
     edited: dict[str, str] = {}
     if settings.elixir_glue:
-        _glue(project, top, read, created, edited, notes)
+        _glue(project, top, path_deps, read, created, edited, notes)
     notes.extend(deps.closure.notes)
     if isinstance(top.version, Dynamic):
         notes.append(
@@ -152,13 +153,14 @@ def _description(top: MixProject) -> str:
 def _glue(
     project: Project,
     top: MixProject,
+    path_deps: dict[str, str],
     read: ReadFile,
     created: dict[str, str],
     edited: dict[str, str],
     notes: list[str],
 ) -> None:
     entries: list[GlueNif] = []
-    for nif in release_nifs(project, top):
+    for nif in release_nifs(project, top, path_deps).all():
         module = _module(project, nif)
         if module is not None and module.reads_precompiled_nif:
             notes.append(f"{nif.module} already reads PRECOMPILED_NIF: left as it is")
@@ -170,7 +172,7 @@ def _glue(
         if needs_config(nif):
             entries.append(glue)
         else:
-            _old_rustler(top, nif, glue, created, notes)
+            _old_rustler(nif, glue, created, notes)
     if entries:
         path = f"{top.config_dir or _join(top.dir, 'config')}/config.exs"
         edited[path] = with_config_block(read(path), config_block(entries))
@@ -204,11 +206,9 @@ def _require_rustler(project: Project, top: MixProject, nif: Nif) -> None:
         )
 
 
-def _old_rustler(
-    top: MixProject, nif: Nif, glue: GlueNif, created: dict[str, str], notes: list[str]
-) -> None:
+def _old_rustler(nif: Nif, glue: GlueNif, created: dict[str, str], notes: list[str]) -> None:
     app_module = "".join(part.capitalize() for part in glue.app.split("_"))
-    path = _join(top.dir, f"lib/{glue.app}/nixgen_rustler.ex")
+    path = _join(nif.mix_dir, f"lib/{glue.app}/nixgen_rustler.ex")  # beside the module
     created[path] = macro_module(app_module, glue, nif.crate or glue.app, f"native/{nif.crate}")
     notes.append(
         f"rustler {nif.rustler_version or '(unknown version)'} ignores application config: "

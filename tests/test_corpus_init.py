@@ -19,9 +19,6 @@ pytestmark = [pytest.mark.corpus, pytest.mark.nix]
 
 # Projects where init must stop, with the start of the message that says why.
 STOPS = {
-    "ZephyrusZhang__Kerbal": "tracking_station/lib/tracking_station/libvirt.ex:2:3: "
-    "TrackingStation.Libvirt.Native is a NIF of tracking_station, which the release of "
-    "kerbal-backend uses as a dependency",
     "adoptoposs__mjml_nif": "lib/mjml/native.ex:29:3: Mjml.Native is not resolved: options are "
     "not a literal keyword list",
     "bonfire-networks__bonfire-app": "Erlang/OTP 29 is not available as a nixpkgs package set",

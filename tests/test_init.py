@@ -243,3 +243,38 @@ def test_module_with_dynamic_options_described_in_nixgen_toml(tmp_path: Path) ->
     assert "priv/native/libdyn_nif.so" in env["preBuild"]
     assert nix_eval_json(root, "packages.x86_64-linux.nif-dyn_nif.drvPath").endswith(".drv")
     assert "config :dyn, Dyn.Native," in (root / "config" / "config.exs").read_text()
+
+
+def host_with_path_dep_nif(tmp_path: Path) -> Path:
+    """An app `host` whose path dependency libs/single (the single_crate fixture) has a NIF."""
+    root = tmp_path / "host"
+    (root / "config").mkdir(parents=True)
+    (root / "lib").mkdir()
+    shutil.copytree(FIXTURES / "single_crate", root / "libs" / "single",
+                    ignore=shutil.ignore_patterns("expected"))
+    (root / "mix.exs").write_text(
+        "defmodule Host.MixProject do\n  use Mix.Project\n"
+        '  def project, do: [app: :host, version: "1.0.0", elixir: "~> 1.15", '
+        'deps: [{:single, path: "libs/single"}]]\nend\n')
+    shutil.copy(FIXTURES / "single_crate" / "mix.lock", root / "mix.lock")  # deps of the dep
+    (root / "config" / "config.exs").write_text("import Config\n")
+    (root / "lib" / "host.ex").write_text("defmodule Host do\nend\n")
+    return root
+
+
+@pytest.mark.nix
+def test_nif_of_a_path_dependency_is_copied_into_that_dependency(tmp_path: Path) -> None:
+    root = host_with_path_dep_nif(tmp_path)
+    init(root)
+    config = (root / "config" / "config.exs").read_text()
+    assert 'config :single, Single.Native,' in config  # deps compile with the app's config
+    assert 'load_from: {:single, "priv/native/libsingle_nif"}' in config
+    env = nix_eval_json(root, "packages.x86_64-linux.default.mixNixDeps.single.mockEnv")
+    assert env["PRECOMPILED_NIF"] == "true"
+    copied = [line.split()[-1] for line in env["preBuild"].splitlines() if "install" in line]
+    assert copied == ["priv/native/libsingle_nif.so"]
+    release = nix_eval_json(root, "packages.x86_64-linux.default.mockEnv")
+    assert "install" not in release.get("preBuild", "")  # nothing to copy into the app itself
+    checks = nix_eval_json(root, "checks.x86_64-linux",
+                           extra_args=["--apply", "xs: builtins.attrNames xs"])
+    assert "nif-single_nif" in checks and "nifLoad" in checks
