@@ -3,10 +3,10 @@ download (the sandbox has no network), and `mix assets.deploy` before the releas
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 
 from nixgen.model import HexLockEntry, MixLock, MixProject
+from nixgen.paths import join, relative
 from nixgen.resolve import parse_version
 
 # The Hex package → the variable its Mix task reads a binary's path from, and the nixpkgs
@@ -26,7 +26,7 @@ class AssetsPlan:
     @property
     def notes(self) -> tuple[str, ...]:
         return tuple(
-            f"{posixpath.normpath(posixpath.join(d, 'assets/package.json'))}: npm packages are "
+            f"{join(d, 'assets/package.json')}: npm packages are "
             "not installed by the generated build; provide node_modules in nix/overrides.nix "
             "(release)"
             for d in self.npm_dirs
@@ -44,8 +44,8 @@ def plan_assets(
     deploy = [p.dir for p in top.walk() if _has_alias(p, "assets.deploy")]
     return AssetsPlan(
         tools=tuple(sorted(tools)),
-        deploy_dirs=tuple(_relative(d, top.dir) for d in deploy),
-        npm_dirs=tuple(sorted(_relative(d, top.dir) for d in deploy if d in has_package_json)),
+        deploy_dirs=tuple(relative(d, top.dir) for d in deploy),
+        npm_dirs=tuple(sorted(relative(d, top.dir) for d in deploy if d in has_package_json)),
     )
 
 
@@ -57,7 +57,3 @@ def _tailwind_attr(lock: MixLock) -> str:
 
 def _has_alias(project: MixProject, name: str) -> bool:
     return isinstance(project.aliases, tuple) and any(a.name == name for a in project.aliases)
-
-
-def _relative(path: str, directory: str) -> str:
-    return path if directory == "." else posixpath.relpath(path, directory)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from nixgen.model import (
     PathDep,
     UmbrellaDep,
 )
+from nixgen.paths import join
 
 # Names of a git dependency's own runtime deps (read from its mix.exs in the checkout).
 GitEdges = Callable[[GitLockEntry], tuple[str, ...]]
@@ -140,7 +140,7 @@ def _path_root(
     """`path_projects` maps directories (relative to the root) to the Mix projects read there."""
     target = None
     if not isinstance(dep.path, Dynamic):
-        target = path_projects.get(posixpath.normpath(posixpath.join(project.dir, dep.path)))
+        target = path_projects.get(join(project.dir, dep.path))
     if target is None or isinstance(dep.path, Dynamic):
         where = dep.path.where if isinstance(dep.path, Dynamic) else dep.where
         raise ResolveError(

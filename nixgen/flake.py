@@ -10,6 +10,7 @@ from nixgen.assets import AssetsPlan
 from nixgen.beam import Beam
 from nixgen.errors import Position, ResolveError
 from nixgen.model import CargoPackage, MixProject, Nif, Project
+from nixgen.paths import inside, join, relative
 from nixgen.render import check_store_name, render
 
 # Mix sources of a release; everything else (native/, _build/, deps/, target/) stays out.
@@ -75,7 +76,7 @@ def plan_release(
     release_name = top.releases[0] if isinstance(top.releases, tuple) and top.releases else pname
     nifs = release_nifs(project, top, path_deps or {})
     env = _switch_env(nifs.apps)
-    where = Position(_relative_path(top.dir, "mix.exs"))
+    where = Position(join(top.dir, "mix.exs"))
     version = top.version if isinstance(top.version, str) else "0.0.0"
     return ReleasePlan(
         pname=check_store_name(pname, "the release name", where),
@@ -144,18 +145,6 @@ def _pname(top: MixProject) -> str:
     return posixpath.basename(posixpath.abspath(top.dir)) if top.dir != "." else "release"
 
 
-def _relative_path(directory: str, name: str) -> str:
-    return name if directory == "." else f"{directory}/{name}"
-
-
-def _inside(path: str, directory: str) -> bool:
-    return directory == "." or path == directory or path.startswith(directory + "/")
-
-
-def _relative(path: str, directory: str) -> str:
-    return path if directory == "." else posixpath.relpath(path, directory)
-
-
 def _copies(
     project: Project, base: str, nifs: tuple[Nif, ...], crate_attr: dict[str, str]
 ) -> tuple[NifCopy, ...]:
@@ -173,8 +162,8 @@ def _copy(project: Project, base: str, nif: Nif, crate_attr: dict[str, str]) -> 
     load_dir = next(
         (p.dir for p in project.all_mix_projects() if p.app == nif.load_app), nif.mix_dir
     )
-    dest = posixpath.normpath(posixpath.join(load_dir, nif.load_path)) + ".so"
-    return NifCopy(crate_attr[nif.package], _relative(dest, base))
+    dest = join(load_dir, nif.load_path) + ".so"
+    return NifCopy(crate_attr[nif.package], relative(dest, base))
 
 
 def _excluded(project: Project, top: MixProject) -> tuple[str, ...]:
@@ -182,12 +171,12 @@ def _excluded(project: Project, top: MixProject) -> tuple[str, ...]:
     and the crates themselves (they are built by crane, not by Mix)."""
     paths: set[str] = set()
     for mix in top.walk():
-        base = _relative(mix.dir, top.dir)
+        base = relative(mix.dir, top.dir)
         for name in ("_build", "deps", "priv/native", "native"):
-            paths.add(posixpath.normpath(posixpath.join(base, name)))
+            paths.add(join(base, name))
     for package in project.cargo_packages:
-        if _inside(package.dir, top.dir) and package.dir != top.dir:
-            paths.add(_relative(_crate_root(package), top.dir))
+        if inside(package.dir, top.dir) and package.dir != top.dir:
+            paths.add(relative(_crate_root(package), top.dir))
     return tuple(sorted(p for p in paths if not p.startswith("..")))
 
 

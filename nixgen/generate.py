@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +22,7 @@ from nixgen.flake import plan_release, release_nifs, render_flake, render_releas
 from nixgen.glue import GlueNif, config_block, macro_module, needs_config, with_config_block
 from nixgen.model import Dynamic, HexLockEntry, MixProject, Nif, PathDep, Project, RustlerModule
 from nixgen.nifs import crate_attr, known_cargo_hashes, nifs_warnings, plan_nifs, render_nifs
+from nixgen.paths import join
 from nixgen.prefetch import Prefetcher
 from nixgen.settings import SETTINGS_FILE, Settings, default_text
 from nixgen.sources import GitSources
@@ -80,7 +80,7 @@ def choose_top(project: Project) -> MixProject:
     if len(tops) == 1:
         return tops[0]
     used = {
-        posixpath.normpath(posixpath.join(top.dir, dep.path))
+        join(top.dir, dep.path)
         for top in tops
         for dep in (top.deps if isinstance(top.deps, tuple) else ())
         if isinstance(dep, PathDep) and isinstance(dep.path, str)
@@ -117,7 +117,7 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
         top,
         lock_of(project, top),
         deps.closure.included,
-        {p.dir for p in top.walk() if read(_join(p.dir, "assets/package.json"))},
+        {p.dir for p in top.walk() if read(join(p.dir, "assets/package.json"))},
     )
     notes.extend(assets.notes)
     beam = choose_beam(project.tool_versions, top, settings.otp, settings.elixir)
@@ -174,12 +174,8 @@ def _glue(
         else:
             _old_rustler(nif, glue, created, notes)
     if entries:
-        path = f"{top.config_dir or _join(top.dir, 'config')}/config.exs"
+        path = f"{top.config_dir or join(top.dir, 'config')}/config.exs"
         edited[path] = with_config_block(read(path), config_block(entries))
-
-
-def _join(directory: str, name: str) -> str:
-    return name if directory == "." else f"{directory}/{name}"
 
 
 def _module(project: Project, nif: Nif) -> RustlerModule | None:
@@ -208,7 +204,7 @@ def _require_rustler(project: Project, top: MixProject, nif: Nif) -> None:
 
 def _old_rustler(nif: Nif, glue: GlueNif, created: dict[str, str], notes: list[str]) -> None:
     app_module = "".join(part.capitalize() for part in glue.app.split("_"))
-    path = _join(nif.mix_dir, f"lib/{glue.app}/nixgen_rustler.ex")  # beside the module
+    path = join(nif.mix_dir, f"lib/{glue.app}/nixgen_rustler.ex")  # beside the module
     created[path] = macro_module(app_module, glue, nif.crate or glue.app, f"native/{nif.crate}")
     notes.append(
         f"rustler {nif.rustler_version or '(unknown version)'} ignores application config: "

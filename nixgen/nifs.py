@@ -12,6 +12,7 @@ from pathlib import Path
 from nixgen.errors import InputError, Position, ResolveError
 from nixgen.gateway import Runner
 from nixgen.model import CargoLock, CargoPackage, GitSource, Nif, Project
+from nixgen.paths import inside, join
 from nixgen.prefetch import GitKey, KnownHashes, Prefetcher
 from nixgen.render import nix_attr, render
 from nixgen.resolve import Version, parse_version
@@ -211,7 +212,7 @@ def _locked_rustler(lock: CargoLock) -> Version | None:
 
 
 def _lock_path(package: CargoPackage) -> str:
-    return posixpath.normpath(posixpath.join(package.workspace_root, "Cargo.lock"))
+    return join(package.workspace_root, "Cargo.lock")
 
 
 def _lock_of(project: Project, package: CargoPackage) -> CargoLock:
@@ -243,12 +244,6 @@ def _check_unique(crates: list[NifCrate]) -> None:
 # --------------------------------------------------------------------------- paths
 
 
-def _inside(path: str, directory: str) -> bool:
-    if directory == ".":
-        return not (path == ".." or path.startswith(("../", "/")))
-    return path == directory or path.startswith(directory + "/")
-
-
 def _relative(path: str, root: str) -> str:
     return "" if path == root else posixpath.relpath(path, root)
 
@@ -265,7 +260,7 @@ def _members(project: Project, package: CargoPackage, lock: CargoLock) -> tuple[
 
 
 def _path_crate_dirs(project: Project, name: str, root: str, lock: CargoLock) -> set[str]:
-    found = {p.dir for p in project.cargo_packages if p.name == name and _inside(p.dir, root)}
+    found = {p.dir for p in project.cargo_packages if p.name == name and inside(p.dir, root)}
     if not found:
         raise ResolveError(
             f"path crate {name!r} of {lock.path} is not below {root}/, where the Cargo.lock "
@@ -287,7 +282,7 @@ def check_cargo_locks(project: Project) -> None:
         return
     root, packages = next(iter(missing.items()))
     names = ", ".join(p.name for p in packages)
-    lock = posixpath.normpath(posixpath.join(root, "Cargo.lock"))
+    lock = join(root, "Cargo.lock")
     where = "the project root" if root == "." else f"{root}/"
     subject = f"NIF crates {names} have" if len(packages) > 1 else f"NIF crate {names} has"
     raise InputError(
@@ -317,7 +312,7 @@ def generate_lockfiles(project: Project, runner: Runner, root: Path = Path("."))
     created = []
     for directory in _missing_locks(project):
         runner.run(["cargo", "generate-lockfile"], cwd=root / directory)
-        created.append(posixpath.normpath(posixpath.join(directory, "Cargo.lock")))
+        created.append(join(directory, "Cargo.lock"))
     return tuple(created)
 
 

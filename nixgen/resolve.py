@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, replace
 
@@ -20,6 +19,7 @@ from nixgen.model import (
     Project,
     RustlerModule,
 )
+from nixgen.paths import join
 from nixgen.readers.project import Inputs
 
 # Rustler's default load path dropped the "lib" prefix in 0.37 (DESIGN.md, fact 6).
@@ -136,7 +136,7 @@ def _package(
     path = draft.need(module.path, "path") if module.path is not None else f"native/{crate}"
     if path is None:
         return None
-    crate_dir = posixpath.normpath(posixpath.join(project.dir, path))
+    crate_dir = join(project.dir, path)
     package = next((p for p in inputs.cargo_packages if p.dir == crate_dir), None)
     if package is None:
         draft.problems.append(
@@ -154,7 +154,7 @@ def _package(
 def _cargo_lock(inputs: Inputs, package: CargoPackage | None, draft: _Draft) -> CargoLock | None:
     if package is None:
         return None
-    path = posixpath.normpath(posixpath.join(package.workspace_root, "Cargo.lock"))
+    path = join(package.workspace_root, "Cargo.lock")
     lock = inputs.read_cargo_lock(path) if path in inputs.cargo_lock_files else None
     if lock is None:
         draft.problems.append(

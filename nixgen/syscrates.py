@@ -10,13 +10,14 @@ from __future__ import annotations
 import posixpath
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from nixgen.errors import Position, ResolveError
 from nixgen.model import CargoConfig, CargoLock, CargoPackage, Project, Toolchain
+from nixgen.paths import upwards
 
 DATA_FILE = "data/sys_crates.toml"
 _ATTR_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$")
@@ -178,15 +179,6 @@ def sys_needs(lock: CargoLock, table: SysTable | None = None) -> SysNeeds:
 
 
 # --------------------------------------------------------------------------- rustflags
-
-
-def upwards(directory: str) -> Iterator[str]:
-    """`directory`, its parents, ..., ".": where cargo and rustup look for their files."""
-    while True:
-        yield directory
-        if directory == ".":
-            return
-        directory = posixpath.dirname(directory) or "."
 
 
 def rustflags(

@@ -14,33 +14,13 @@ from nixgen.model import (
     CargoPackage,
     CargoWorkspace,
 )
+from nixgen.paths import inside, join, outside, parents
 from nixgen.readers.text import is_file, read_toml, rel
 from nixgen.readers.tomlvalues import Table, as_string, as_strings, as_table, fail
 
 _DEP_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _LOCK_KEY = re.compile(r'^(\s*)(name|source)\s*=\s*"(.*)"\s*$')
-
-
-def _join(base: str, path: str) -> str:
-    """`path`, written relative to directory `base`, as a normalised root-relative path."""
-    return posixpath.normpath(posixpath.join(base, path))
-
-
-def _inside(path: str, directory: str) -> bool:
-    if directory == ".":
-        return not _outside(path)
-    return path == directory or path.startswith(directory + "/")
-
-
-def _outside(path: str) -> bool:
-    return path == ".." or path.startswith(("../", "/"))
-
-
-def _ancestors(directory: str) -> Iterator[str]:
-    while directory != "." and not _outside(directory):
-        directory = posixpath.dirname(directory) or "."
-        yield directory
 
 
 # --------------------------------------------------------------------------- Cargo.toml
@@ -121,7 +101,7 @@ def _raw_package(data: Table, base: str, where: Position, has_lib: bool) -> RawP
         or (("lib",) if has_lib else ()),
         rustler=_find_rustler(data, where),
         features=tuple(sorted(as_table(data.get("features"), "features", where))),
-        workspace_key=None if pointer is None else _join(base, pointer),
+        workspace_key=None if pointer is None else join(base, pointer),
     )
 
 
@@ -168,7 +148,7 @@ def _dep_spec(spec: object, key: str, where: Position) -> CargoDepSpec:
 
 def _path_deps(data: Table, base: str, where: Position) -> tuple[str, ...]:
     found = {
-        _join(base, spec["path"])
+        join(base, spec["path"])
         for table in _dependency_tables(data, where)
         for spec in table.values()
         if isinstance(spec, dict) and isinstance(spec.get("path"), str)
@@ -192,7 +172,7 @@ def _raw_workspace(value: object, where: Position) -> RawWorkspace:
 
 
 def _under(directory: str, base: str, entries: tuple[str, ...]) -> bool:
-    return any(_inside(directory, _join(base, entry)) for entry in entries)
+    return any(inside(directory, join(base, entry)) for entry in entries)
 
 
 def _excluded(ws_dir: str, ws: RawWorkspace, directory: str) -> bool:
@@ -204,7 +184,7 @@ def _expand_members(root: Path, ws_dir: str, ws: RawWorkspace) -> Iterator[str]:
     """Member dirs named by `members`; globs match one path component per `*` like Cargo's."""
     for pattern in ws.members:
         if _GLOB_CHARS.search(pattern) is None:
-            yield _join(ws_dir, pattern)
+            yield join(ws_dir, pattern)
             continue
         if pattern.startswith("/"):
             continue  # outside the project: nixgen reads nothing there
@@ -213,7 +193,7 @@ def _expand_members(root: Path, ws_dir: str, ws: RawWorkspace) -> Iterator[str]:
         except (ValueError, OSError):
             raise InputError(
                 f"workspace member pattern {pattern!r} is not a valid glob",
-                Position(_join(ws_dir, "Cargo.toml")),
+                Position(join(ws_dir, "Cargo.toml")),
                 'use Cargo\'s forms, e.g. "native/*"',
             ) from None
         for match in matches:
@@ -235,7 +215,7 @@ class _Tree:
     def get(self, directory: str) -> RawManifest | None:
         if directory not in self.by_dir:
             path = self.root / directory / "Cargo.toml"
-            found = not _outside(directory) and is_file(path)
+            found = not outside(directory) and is_file(path)
             self.by_dir[directory] = read_manifest(self.root, path) if found else None
         return self.by_dir[directory]
 
@@ -247,7 +227,7 @@ class _Tree:
             return raw.dir
         if raw.package is not None and raw.package.workspace_key is not None:
             return raw.package.workspace_key
-        for parent in _ancestors(raw.dir):
+        for parent in parents(raw.dir):
             candidate = self.get(parent)
             ws = candidate.workspace if candidate else None
             if ws is None or _excluded(parent, ws, raw.dir):
@@ -266,7 +246,7 @@ class _Tree:
             while pending:
                 member = self.get(pending.pop())
                 for dep in member.path_deps if member else ():
-                    if dep not in found and _inside(dep, ws_dir) and not _excluded(ws_dir, ws, dep):
+                    if dep not in found and inside(dep, ws_dir) and not _excluded(ws_dir, ws, dep):
                         found.add(dep)
                         pending.append(dep)
             self.members_of[ws_dir] = frozenset(found)
@@ -308,7 +288,7 @@ def _inherit_rustler(
         return spec
     path = ws.rustler.path
     if path is not None:
-        path = posixpath.relpath(_join(ws_dir, path), member_dir)
+        path = posixpath.relpath(join(ws_dir, path), member_dir)
     return replace(ws.rustler, path=path, workspace=True)
 
 

@@ -16,13 +16,9 @@ from nixgen.model import (
     RegistrySource,
     Toolchain,
 )
+from nixgen.paths import outside
 from nixgen.readers.text import is_file, parse_toml, parse_toml_fast, read_text, read_toml, rel
 from nixgen.readers.tomlvalues import Table, as_string, as_strings, as_table, fail
-
-
-def _outside(path: str) -> bool:
-    return path == ".." or path.startswith(("../", "/"))
-
 
 _LOCK_KEY = re.compile(r'^(\s*)(name|source)\s*=\s*"(.*)"\s*$')
 
@@ -213,6 +209,6 @@ def _follow_link_stub(root: Path, path: Path, text: str) -> tuple[Path, str]:
     if not _single_line(text) or not target or re.search(r"[\s=\"']", target):
         return path, text
     candidate = (root / path).parent / target
-    if not is_file(candidate) or _outside(rel(root, candidate)):
+    if not is_file(candidate) or outside(rel(root, candidate)):
         return path, text
     return candidate, read_text(root, candidate)

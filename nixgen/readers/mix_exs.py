@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -293,9 +292,3 @@ def _options(pairs: Pairs) -> DepOptions:
         override=_flag(keyword_get(pairs, "override"), False),
         manager=manager if isinstance(manager, Dynamic) else atom_or_str(manager),
     )
-
-
-def child_path(project_dir: str, relative: str) -> str:
-    """Join a path written in a mix.exs to its project's directory, normalised."""
-    joined = posixpath.normpath(posixpath.join(project_dir, relative))
-    return joined

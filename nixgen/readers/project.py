@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -23,10 +22,11 @@ from nixgen.model import (
     Toolchain,
     ToolVersions,
 )
+from nixgen.paths import join, outside
 from nixgen.readers.cargo import read_cargo_tree
 from nixgen.readers.cargo_lock import read_cargo_config, read_cargo_lock, read_toolchain
 from nixgen.readers.elixir import parse_file
-from nixgen.readers.mix_exs import child_path, read_mix_exs
+from nixgen.readers.mix_exs import read_mix_exs
 from nixgen.readers.mix_lock import read_mix_lock
 from nixgen.readers.rustler import rustler_modules
 from nixgen.readers.terms import Term
@@ -83,7 +83,7 @@ def read_inputs(
 def _mix_project(ctx: _Context, directory: Path) -> MixProject:
     exs = read_mix_exs(parse_file(ctx.root, directory / "mix.exs"), ctx.env, ctx.system_env)
     here = rel(ctx.root, directory)
-    config = child_path(here, exs.config_path) if isinstance(exs.config_path, str) else None
+    config = join(here, exs.config_path) if isinstance(exs.config_path, str) else None
     config_dir = config.rsplit("/", 1)[0] if config and "/" in config else None
     return MixProject(
         dir=here,
@@ -94,7 +94,7 @@ def _mix_project(ctx: _Context, directory: Path) -> MixProject:
         releases=exs.releases,
         apps_path=exs.apps_path,
         aliases=exs.aliases,
-        lockfile=child_path(here, exs.lockfile) if isinstance(exs.lockfile, str) else exs.lockfile,
+        lockfile=join(here, exs.lockfile) if isinstance(exs.lockfile, str) else exs.lockfile,
         config_dir=config_dir if config_dir and (ctx.root / config_dir).is_dir() else None,
         rustler_modules=_rustler_modules(ctx, directory, exs.config),
         children=_children(ctx, directory, exs.apps_path, exs.apps),
@@ -137,8 +137,8 @@ def _path_projects(ctx: _Context, tops: tuple[MixProject, ...]) -> tuple[MixProj
         for dep in project.deps if isinstance(project.deps, tuple) else ():
             if not isinstance(dep, PathDep) or not isinstance(dep.path, str):
                 continue
-            directory = posixpath.normpath(posixpath.join(project.dir, dep.path))
-            if directory in read or directory.startswith("..") or posixpath.isabs(directory):
+            directory = join(project.dir, dep.path)
+            if directory in read or outside(directory):
                 continue
             if not (ctx.root / directory).resolve().is_relative_to(ctx.root.resolve()):
                 continue  # a link out of the repository: the closure reports the dep
