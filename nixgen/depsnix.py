@@ -94,7 +94,7 @@ def plan_deps(
     hex_hasher: HexHasher | None = None,
     known_hex: dict[tuple[str, str], str] | None = None,
 ) -> DepsPlan:
-    lock = _lock_of(request)
+    lock = lock_of(request.project, request.top)
     path_projects = _path_projects(request.project)
     closure = release_closure(
         request.top.walk(), lock, request.env, lambda e: sources.info(e).deps, path_projects
@@ -116,10 +116,6 @@ def plan_deps(
     for name, directory in closure.path_deps:
         packages.append(_path(name, directory, path_projects[directory], included))
     return DepsPlan(tuple(sorted(packages, key=lambda p: p.name)), closure, request.top.config_dir)
-
-
-def _lock_of(request: DepsRequest) -> MixLock:
-    return lock_of(request.project, request.top)
 
 
 def lock_of(project: Project, top: MixProject) -> MixLock:

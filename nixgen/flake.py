@@ -69,12 +69,12 @@ def plan_release(
     beam: Beam,
     crate_attr: dict[str, str],
     assets: AssetsPlan,
-    path_deps: dict[str, str] | None = None,
+    nifs: ReleaseNifs,
 ) -> ReleasePlan:
-    """`crate_attr` maps a Cargo.toml path to its attribute in nix/nifs.nix."""
+    """`crate_attr` maps a Cargo.toml path to its attribute in nix/nifs.nix; `nifs` are the
+    release's, from `release_nifs`."""
     pname = _pname(top)
     release_name = top.releases[0] if isinstance(top.releases, tuple) and top.releases else pname
-    nifs = release_nifs(project, top, path_deps or {})
     env = _switch_env(nifs.apps)
     where = Position(join(top.dir, "mix.exs"))
     version = top.version if isinstance(top.version, str) else "0.0.0"

@@ -18,7 +18,7 @@ from nixgen.depsnix import (
     render_deps,
 )
 from nixgen.errors import ResolveError
-from nixgen.flake import plan_release, release_nifs, render_flake, render_release
+from nixgen.flake import ReleaseNifs, plan_release, release_nifs, render_flake, render_release
 from nixgen.glue import GlueNif, config_block, macro_module, needs_config, with_config_block
 from nixgen.model import Dynamic, HexLockEntry, MixProject, Nif, PathDep, Project, RustlerModule
 from nixgen.nifs import crate_attr, known_cargo_hashes, nifs_warnings, plan_nifs, render_nifs
@@ -121,8 +121,8 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
     )
     notes.extend(assets.notes)
     beam = choose_beam(project.tool_versions, top, settings.otp, settings.elixir)
-    path_deps = {d: name for name, d in deps.closure.path_deps}
-    release = plan_release(project, top, beam, attrs, assets, path_deps)
+    nifs = release_nifs(project, top, {d: name for name, d in deps.closure.path_deps})
+    release = plan_release(project, top, beam, attrs, assets, nifs)
     generated = {
         FLAKE_FILE: with_header(
             render_flake(_description(top), settings.systems, settings.nixpkgs), REGENERATE
@@ -134,7 +134,7 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
     created = {OVERRIDES_FILE: OVERRIDES_TEXT, SETTINGS_FILE: default_text(settings)}
     edited: dict[str, str] = {}
     if settings.elixir_glue:
-        _glue(project, top, path_deps, read, created, edited, notes)
+        _glue(project, top, nifs, read, created, edited, notes)
     notes.extend(deps.closure.notes)
     if isinstance(top.version, Dynamic):
         notes.append(
@@ -153,14 +153,14 @@ def _description(top: MixProject) -> str:
 def _glue(
     project: Project,
     top: MixProject,
-    path_deps: dict[str, str],
+    nifs: ReleaseNifs,
     read: ReadFile,
     created: dict[str, str],
     edited: dict[str, str],
     notes: list[str],
 ) -> None:
     entries: list[GlueNif] = []
-    for nif in release_nifs(project, top, path_deps).all():
+    for nif in nifs.all():
         module = _module(project, nif)
         if module is not None and module.reads_precompiled_nif:
             notes.append(f"{nif.module} already reads PRECOMPILED_NIF: left as it is")

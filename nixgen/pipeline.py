@@ -114,17 +114,9 @@ def plan_init(
         elixir_glue=options.elixir_glue,
         libc=options.libc or settings.libc,
     )
-    project = load_project(
-        root, env=settings.mix_env, all_cargo_locks=False, hints=settings.nif_hints
-    )
     if options.generate_lockfiles:
-        generate_lockfiles(project, SubprocessRunner(), root)
-        project = load_project(
-            root, env=settings.mix_env, all_cargo_locks=False, hints=settings.nif_hints
-        )
-    return _plan(
-        root, project, settings, force, _tools_for(root, project, tools, progress), on_note
-    )
+        generate_lockfiles(_load(root, settings), SubprocessRunner(), root)
+    return _plan(root, settings, force, tools, progress, on_note)
 
 
 def plan_update(
@@ -143,23 +135,26 @@ def plan_update(
             Position(SETTINGS_FILE),
             "run `nixgen init` first",
         )
-    project = load_project(
-        root, env=settings.mix_env, all_cargo_locks=False, hints=settings.nif_hints
-    )
-    return _plan(
-        root, project, settings, force, _tools_for(root, project, tools, progress), on_note
-    )
+    return _plan(root, settings, force, tools, progress, on_note)
+
+
+def _load(root: Path, settings: Settings) -> Project:
+    # Generation needs only the Cargo.lock files of NIF crates.
+    return load_project(root, env=settings.mix_env, all_cargo_locks=False, hints=settings.nif_hints)
 
 
 def _plan(
     root: Path,
-    project: Project,
     settings: Settings,
     force: bool,
-    tools: Tools,
+    tools: Tools | None,
+    progress: Progress | None,
     on_note: Callable[[str], None] | None,
 ) -> list[Change]:
-    output = generate(project, settings, tools, read_from(root))
+    project = _load(root, settings)
+    output = generate(
+        project, settings, _tools_for(root, project, tools, progress), read_from(root)
+    )
     for note in output.notes:
         if on_note is not None:
             on_note(note)

@@ -40,6 +40,7 @@ def resolve(
         for project in top.walk()
         for module in project.rustler_modules
     )
+    used_locks = {n.cargo_lock for n in nifs}
     return Project(
         env=env,
         mix_projects=inputs.mix_projects,
@@ -50,7 +51,7 @@ def resolve(
         cargo_locks=tuple(
             inputs.read_cargo_lock(path)
             for path in inputs.cargo_lock_files
-            if all_cargo_locks or path in {n.cargo_lock for n in nifs}
+            if all_cargo_locks or path in used_locks
         ),
         cargo_configs=inputs.cargo_configs,
         toolchains=inputs.toolchains,
