@@ -5,21 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nixgen.model import HexLockEntry, MixLock, MixProject
+from nixgen.model import MixProject
 from nixgen.paths import join, relative
 from nixgen.resolve import parse_version
 
-# The Hex package → the variable its Mix task reads a binary's path from, and the nixpkgs
-# package providing it. tailwind ≥ 0.3 runs Tailwind CSS 4.
-ESBUILD = ("esbuild", "MIX_ESBUILD_PATH", "esbuild")
-TAILWIND = ("tailwind", "MIX_TAILWIND_PATH", "tailwindcss")
-TAILWIND_4 = "tailwindcss_4"
-TAILWIND_4_SINCE = (0, 3)
+
+@dataclass(frozen=True)
+class AssetTool:
+    """A Hex package whose Mix task runs a binary it would otherwise download: it runs the one
+    at `config :<package>, path:` (docs/UPSTREAM.md U-ESBUILD-PATH, U-TAILWIND-PATH). The config
+    block reads that path from `variable`, which only the Nix build sets to nixpkgs' `attr`."""
+
+    package: str
+    variable: str
+    attr: str
 
 
 @dataclass(frozen=True)
 class AssetsPlan:
-    tools: tuple[tuple[str, str], ...]  # (environment variable, nixpkgs attribute)
+    tools: tuple[AssetTool, ...]
     deploy_dirs: tuple[str, ...]  # app dirs (relative to the release root) with assets.deploy
     npm_dirs: tuple[str, ...]  # app dirs with assets/package.json (not installed)
 
@@ -34,25 +38,31 @@ class AssetsPlan:
 
 
 def plan_assets(
-    top: MixProject, lock: MixLock, included: tuple[str, ...], has_package_json: set[str]
+    top: MixProject,
+    included: tuple[str, ...],
+    has_package_json: set[str],
+    tailwind_version: str | None,
 ) -> AssetsPlan:
-    """`has_package_json`: the Mix project dirs that have assets/package.json."""
+    """`has_package_json`: the Mix project dirs that have assets/package.json;
+    `tailwind_version`: `config :tailwind, version:` of the release's config."""
     tools = []
-    for package, variable, attr in (ESBUILD, TAILWIND):
-        if package in included:
-            tools.append((variable, _tailwind_attr(lock) if package == "tailwind" else attr))
+    if "esbuild" in included:
+        tools.append(AssetTool("esbuild", "MIX_ESBUILD_PATH", "esbuild"))
+    if "tailwind" in included:
+        tools.append(AssetTool("tailwind", "MIX_TAILWIND_PATH", tailwind_attr(tailwind_version)))
     deploy = [p.dir for p in top.walk() if _has_alias(p, "assets.deploy")]
     return AssetsPlan(
-        tools=tuple(sorted(tools)),
+        tools=tuple(tools),
         deploy_dirs=tuple(relative(d, top.dir) for d in deploy),
         npm_dirs=tuple(sorted(relative(d, top.dir) for d in deploy if d in has_package_json)),
     )
 
 
-def _tailwind_attr(lock: MixLock) -> str:
-    entry = lock.get("tailwind")
-    version = parse_version(entry.version) if isinstance(entry, HexLockEntry) else None
-    return TAILWIND_4 if version is not None and version >= TAILWIND_4_SINCE else TAILWIND[2]
+def tailwind_attr(configured: str | None) -> str:
+    """nixpkgs' Tailwind CSS matching the configured major version (U-TAILWINDCSS); the Hex
+    package needs `version:` configured (it warns otherwise), 3 when it is not readable."""
+    version = parse_version(configured) if configured else None
+    return "tailwindcss_4" if version is not None and version[0] >= 4 else "tailwindcss_3"
 
 
 def _has_alias(project: MixProject, name: str) -> bool:

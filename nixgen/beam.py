@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -19,7 +19,7 @@ class Beam:
     otp: int
     elixir: Version
     package_set: str  # e.g. beamMinimal27Packages
-    elixir_attr: str  # e.g. elixir_1_18
+    elixir_attr: str | None  # e.g. elixir_1_19; None: the package set's own default Elixir
     source: str  # where the choice came from, for `show`/init's summary
 
 
@@ -29,6 +29,12 @@ class _Table:
     elixir: dict[Version, tuple[str, tuple[int, ...]]]
     default_otp: int
     default_elixir: Version
+    nixpkgs: str  # which nixpkgs the table describes
+
+
+def describes() -> str:
+    """The nixpkgs the version table was read from, for messages and generated comments."""
+    return _table().nixpkgs
 
 
 @cache
@@ -39,6 +45,7 @@ def _table() -> _Table:
         elixir={_minor(k): (v["attr"], tuple(v["otp"])) for k, v in data["elixir"].items()},
         default_otp=data["default"]["otp"],
         default_elixir=_minor(data["default"]["elixir"]),
+        nixpkgs=data["source"]["nixpkgs"],
     )
 
 
@@ -74,29 +81,34 @@ def choose_beam(
     if not candidates:
         raise ResolveError(
             f"no Elixir version in nixpkgs satisfies {_fmt(project.elixir)} "
-            f"(known: {', '.join('.'.join(map(str, v)) for v in sorted(table.elixir))})",
+            f"({table.nixpkgs} offers {_known_elixirs()})",
             None,
             'pin one in .tool-versions (`elixir 1.18.4`) or nixgen.toml (`elixir = "1.18"`)',
         )
     chosen = table.default_elixir if table.default_elixir in candidates else candidates[0]
     source = f"mix.exs elixir: {_fmt(project.elixir)}" if project.elixir else "defaults"
-    return _beam(pinned_otp or _best_otp(chosen), chosen, source)
+    beam = _beam(pinned_otp or _best_otp(chosen), chosen, source)
+    # Nothing pinned: keep the package set's own Elixir, so it moves with nixpkgs.
+    return replace(beam, elixir_attr=None) if chosen == table.default_elixir else beam
 
 
 def _beam(otp: int, elixir: Version, source: str) -> Beam:
     table = _table()
     if otp not in table.otp:
         raise ResolveError(
-            f"Erlang/OTP {otp} is not available as a nixpkgs package set "
-            f"(known: {', '.join(map(str, sorted(table.otp)))})",
+            f"Erlang/OTP {otp} is not available as a nixpkgs package set: {table.nixpkgs} "
+            f"offers OTP {', '.join(map(str, sorted(table.otp)))}",
             None,
-            'pin another in .tool-versions (`erlang 27.3`) or nixgen.toml (`otp = "27"`)',
+            f'pin one of those in .tool-versions (`erlang {max(table.otp)}`) or nixgen.toml '
+            f'(`otp = "{max(table.otp)}"`)',
         )
     if elixir not in table.elixir:
         raise ResolveError(
-            f"Elixir {elixir[0]}.{elixir[1]} is not in nixpkgs' package sets",
+            f"Elixir {elixir[0]}.{elixir[1]} is not in nixpkgs' package sets: {table.nixpkgs} "
+            f"offers Elixir {_known_elixirs()}",
             None,
-            'pin another in .tool-versions (`elixir 1.18.4`) or nixgen.toml (`elixir = "1.18"`)',
+            'pin one of those in .tool-versions (`elixir 1.18.4`) or nixgen.toml '
+            '(`elixir = "1.18"`)',
         )
     attr, otps = table.elixir[elixir]
     if otp not in otps:
@@ -106,6 +118,10 @@ def _beam(otp: int, elixir: Version, source: str) -> Beam:
             f"use OTP {', '.join(map(str, otps))}",
         )
     return Beam(otp, elixir, table.otp[otp], attr, source)
+
+
+def _known_elixirs() -> str:
+    return ", ".join(".".join(map(str, v)) for v in sorted(_table().elixir))
 
 
 def _best_otp(elixir: Version) -> int:

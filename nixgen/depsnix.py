@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from nixgen.closure import Closure, release_closure
-from nixgen.errors import InputError, NixgenError, Position, ResolveError
+from nixgen.errors import InputError, NixgenError, ResolveError
 from nixgen.model import (
     Dynamic,
     DynamicDep,
@@ -58,17 +58,7 @@ class GitPackage:
         return self.source.version
 
 
-@dataclass(frozen=True)
-class PathPackage:
-    kind: ClassVar[str] = "path"
-    name: str
-    dir: str  # relative to the project root
-    version: str
-    beam_deps: tuple[str, ...]
-    builder: str = "buildMix"  # path deps are Mix projects
-
-
-Package = HexPackage | GitPackage | PathPackage
+Package = HexPackage | GitPackage
 
 
 @dataclass(frozen=True)
@@ -100,7 +90,9 @@ def plan_deps(
         request.top.walk(), lock, request.env, lambda e: sources.info(e).deps, path_projects
     )
     flags = _declared_flags(request.project)
-    included = set(closure.included) | {name for name, _ in closure.path_deps}
+    # In-repository path deps are built by Mix inside the release, not here
+    # (docs/UPSTREAM.md U-MIX-DEPS-COMPILE-PATH): no attribute, and no edge to one.
+    included = set(closure.included)
     packages: list[Package] = []
     for name in closure.included:
         if name in request.provided:
@@ -113,8 +105,6 @@ def plan_deps(
             )
         else:
             packages.append(_git(entry, sources.info(entry), included, flags.get(name, False)))
-    for name, directory in closure.path_deps:
-        packages.append(_path(name, directory, path_projects[directory], included))
     return DepsPlan(tuple(sorted(packages, key=lambda p: p.name)), closure, request.top.config_dir)
 
 
@@ -147,7 +137,19 @@ def _declared_flags(project: Project) -> dict[str, bool]:
     return flags
 
 
-def builder_for(managers: Iterable[str]) -> str | None:
+# mix2nix's per-package builders, which nixpkgs' generated mix.nix files follow (cowboy's
+# Erlang.mk build, ssl_verify_fun's rebar3 one): docs/UPSTREAM.md U-MIX2NIX-BUILDERS.
+_BUILDER_EXCEPTIONS = {
+    "cowboy": "buildErlangMk",
+    "ssl_verify_fun": "buildRebar3",
+    "jose": "buildMix",
+}
+
+
+def builder_for(managers: Iterable[str], package: str | None = None) -> str | None:
+    """mix2nix's rule: the exceptions, then mix, rebar3/rebar, make (U-MIX2NIX-BUILDERS)."""
+    if package in _BUILDER_EXCEPTIONS:
+        return _BUILDER_EXCEPTIONS[package]
     names = set(managers)
     if "mix" in names:
         return "buildMix"
@@ -174,7 +176,7 @@ def _hex(
             "{ ... };`) and list it in nixgen.toml under [deps] provided = "
             f'["{entry.name}"]',
         )
-    builder = "sourceOnly" if source_only else builder_for(entry.managers)
+    builder = "sourceOnly" if source_only else builder_for(entry.managers, entry.package)
     if builder is None:
         raise ResolveError(
             f"{entry.name!r} names no build tool nixgen knows "
@@ -225,18 +227,6 @@ def _git(
     check_store_name(entry.name, "the dependency name", entry.where)
     check_store_name(info.version, f"the version of {entry.name!r}", entry.where)
     return GitPackage(entry.name, info, builder, deps)
-
-
-def _path(name: str, directory: str, project: MixProject, included: set[str]) -> PathPackage:
-    declared = project.deps if isinstance(project.deps, tuple) else ()
-    deps = tuple(
-        sorted({d.name for d in declared if not isinstance(d, DynamicDep) and d.name in included})
-    )
-    version = project.version if isinstance(project.version, str) else "0.0.0"
-    where = Position(f"{directory}/mix.exs")
-    check_store_name(name, "the dependency name", where)
-    check_store_name(version, f"the version of {name!r}", where)
-    return PathPackage(name, directory, version, deps)
 
 
 def known_hex_hashes(text: str) -> dict[tuple[str, str], str]:

@@ -7,49 +7,31 @@ import posixpath
 from dataclasses import dataclass
 
 from nixgen.assets import AssetsPlan
-from nixgen.beam import Beam
+from nixgen.beam import Beam, describes
 from nixgen.errors import Position, ResolveError
 from nixgen.model import CargoPackage, MixProject, Nif, Project
 from nixgen.paths import inside, join, relative
 from nixgen.render import check_store_name, render
 
-# Mix sources of a release; everything else (native/, _build/, deps/, target/) stays out.
-MIX_SOURCES = (
-    "mix.exs",
-    "mix.lock",
-    "config",
-    "lib",
-    "priv",
-    "rel",
-    "assets",
-    "apps",
-    "src",
-    "include",
-    "c_src",
-    "Makefile",
-)
+# What the release source leaves out, under the source root (docs/UPSTREAM.md U-FLAKE-SOURCE):
+# nixgen's own files, and what a local build or a checkout leaves behind.
+SOURCE_EXCLUDED = (".git", "flake.lock", "flake.nix", "nix", "result")
+# ... and in every Mix project built in it: build output, fetched deps, stale NIF libraries.
+MIX_EXCLUDED = ("_build", "deps", "priv/native")
 
 
 @dataclass(frozen=True)
 class NifCopy:
     crate: str  # attribute in nifs.crates
-    dest: str  # relative to the release source root, with ".so"
-
-
-@dataclass(frozen=True)
-class DepCopies:
-    """A path dependency with NIFs: its derivation gets the switch and the copies."""
-
-    name: str  # attribute in nix/deps.nix
-    env: tuple[tuple[str, str], ...]
-    copies: tuple[NifCopy, ...]
+    dest: str  # relative to the directory Mix builds in, with ".so"
 
 
 @dataclass(frozen=True)
 class ReleasePlan:
     pname: str
     version: str
-    app_dir: str
+    src_root: str  # the release source: the app and its in-repository path deps
+    app_subdir: str | None  # the app's directory inside src_root, when not its root
     release_name: str  # the script in $out/bin
     mix_release_name: str | None
     mix_env: str
@@ -57,10 +39,8 @@ class ReleasePlan:
     env: tuple[tuple[str, str], ...]
     copies: tuple[NifCopy, ...]
     modules: tuple[str, ...]
-    include: tuple[str, ...]
-    exclude: tuple[str, ...]
+    exclude: tuple[str, ...]  # relative to src_root
     assets: AssetsPlan
-    dep_copies: tuple[DepCopies, ...] = ()
 
 
 def plan_release(
@@ -72,29 +52,26 @@ def plan_release(
     nifs: ReleaseNifs,
 ) -> ReleasePlan:
     """`crate_attr` maps a Cargo.toml path to its attribute in nix/nifs.nix; `nifs` are the
-    release's, from `release_nifs`."""
+    release's, from `release_nifs`. In-repository path deps are built by Mix inside the
+    release (docs/UPSTREAM.md U-MIX-DEPS-COMPILE-PATH), so their sources are part of it."""
     pname = _pname(top)
     release_name = top.releases[0] if isinstance(top.releases, tuple) and top.releases else pname
-    env = _switch_env(nifs.apps)
     where = Position(join(top.dir, "mix.exs"))
     version = top.version if isinstance(top.version, str) else "0.0.0"
+    root = _common_dir([top.dir, *nifs.path_dirs])
     return ReleasePlan(
         pname=check_store_name(pname, "the release name", where),
         version=check_store_name(version, "the app version", where),
-        app_dir=top.dir,
+        src_root=root,
+        app_subdir=None if root == top.dir else relative(top.dir, root),
         release_name=release_name,
         mix_release_name=release_name if release_name != pname else None,
         mix_env=project.env,
         beam=beam,
-        env=env,
-        copies=_copies(project, top.dir, nifs.apps, crate_attr),
-        dep_copies=tuple(
-            DepCopies(name, _switch_env(dep_nifs), _copies(project, d, dep_nifs, crate_attr))
-            for name, d, dep_nifs in nifs.deps
-        ),
+        env=_switch_env(nifs.all()),
+        copies=_copies(project, top.dir, nifs.all(), crate_attr),
         modules=tuple(sorted({n.module for n in nifs.all()})),
-        include=MIX_SOURCES,
-        exclude=_excluded(project, top),
+        exclude=_excluded(project, top, nifs.path_dirs, root),
         assets=assets,
     )
 
@@ -103,6 +80,7 @@ def plan_release(
 class ReleaseNifs:
     apps: tuple[Nif, ...]  # NIFs of the apps in the release
     deps: tuple[tuple[str, str, tuple[Nif, ...]], ...]  # (dep name, dep dir, its NIFs)
+    path_dirs: tuple[str, ...] = ()  # every in-repository path dep of the release
 
     def all(self) -> tuple[Nif, ...]:
         return (*self.apps, *(n for _, _, nifs in self.deps for n in nifs))
@@ -125,7 +103,13 @@ def release_nifs(project: Project, top: MixProject, path_deps: dict[str, str]) -
     return ReleaseNifs(
         apps=tuple(n for n in project.nifs if n.mix_dir in apps),
         deps=tuple((path_deps[d], d, nifs) for d, nifs in by_dep.items() if nifs),
+        path_dirs=tuple(sorted(path_deps)),
     )
+
+
+def _common_dir(dirs: list[str]) -> str:
+    common = posixpath.commonpath([posixpath.join("/", d) for d in dirs]).lstrip("/")
+    return common or "."
 
 
 def _switch_env(nifs: tuple[Nif, ...]) -> tuple[tuple[str, str], ...]:
@@ -152,7 +136,7 @@ def _copies(
 
 
 def _copy(project: Project, base: str, nif: Nif, crate_attr: dict[str, str]) -> NifCopy:
-    """Where `nif`'s library goes, relative to `base` (the directory a derivation builds in)."""
+    """Where `nif`'s library goes, relative to `base` (the directory Mix builds in)."""
     if not nif.resolved or nif.package is None or nif.load_path is None:
         raise ResolveError(
             f"{nif.module} is not resolved: {'; '.join(nif.problems)}",
@@ -166,18 +150,23 @@ def _copy(project: Project, base: str, nif: Nif, crate_attr: dict[str, str]) -> 
     return NifCopy(crate_attr[nif.package], relative(dest, base))
 
 
-def _excluded(project: Project, top: MixProject) -> tuple[str, ...]:
-    """Build output, fetched deps and stale NIF libraries of every app in the release source,
-    and the crates themselves (they are built by crane, not by Mix)."""
-    paths: set[str] = set()
-    for mix in top.walk():
-        base = relative(mix.dir, top.dir)
-        for name in ("_build", "deps", "priv/native", "native"):
-            paths.add(join(base, name))
+def _excluded(
+    project: Project, top: MixProject, path_dirs: tuple[str, ...], root: str
+) -> tuple[str, ...]:
+    """Everything under `root` goes into the release source but nixgen's files, build output,
+    fetched deps and stale NIF libraries of every Mix project in it, and the crates (built by
+    crane, not by Mix)."""
+    paths = set(SOURCE_EXCLUDED)
+    for mix_dir in [p.dir for p in top.walk()] + list(path_dirs):
+        for name in MIX_EXCLUDED:
+            paths.add(relative(join(mix_dir, name), root))
     for package in project.cargo_packages:
-        if inside(package.dir, top.dir) and package.dir != top.dir:
-            paths.add(relative(_crate_root(package), top.dir))
-    return tuple(sorted(p for p in paths if not p.startswith("..")))
+        if inside(package.dir, root) and package.dir != root:
+            paths.add(relative(_crate_root(package), root))
+        if inside(package.workspace_root, root):
+            paths.add(relative(join(package.workspace_root, "target"), root))
+    kept = sorted(p for p in paths if p != "." and not p.startswith(".."))
+    return tuple(p for p in kept if not any(p.startswith(q + "/") for q in kept))
 
 
 def _crate_root(package: CargoPackage) -> str:
@@ -185,7 +174,7 @@ def _crate_root(package: CargoPackage) -> str:
 
 
 def load_script(modules: tuple[str, ...]) -> str:
-    """Elixir for `bin/<release> eval`: load each Rustler module, fail if its @on_load fails."""
+    """Elixir for the NIF-load check: load each Rustler module, fail if its @on_load fails."""
     return (
         f"for m <- [{', '.join(modules)}] do\n"
         "  case Code.ensure_loaded(m) do\n"
@@ -205,4 +194,6 @@ def render_flake(description: str, systems: tuple[str, ...], nixpkgs_url: str) -
 
 def render_release(plan: ReleasePlan) -> str:
     fields = {f.name: getattr(plan, f.name) for f in dataclasses.fields(plan)}
-    return render("release.nix.j2", **fields, load_script=load_script(plan.modules))
+    return render(
+        "release.nix.j2", **fields, load_script=load_script(plan.modules), beam_table=describes()
+    )

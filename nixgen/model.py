@@ -185,6 +185,7 @@ class RustlerModule:
     nif_versions: tuple[str, ...] | Dynamic | None = None
     force_build: bool | Dynamic | None = None
     reads_precompiled_nif: bool = False  # the file already reads PRECOMPILED_NIF itself
+    via_macro: bool = False  # `App.NixgenRustler.rustler_use(opts)`: nixgen's macro for old rustler
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,15 @@ TARGETS = tuple(sorted({p.target for p in PLATFORMS}))
 class CargoGitHash:
     """The fetchgit hash (submodules included, as crane fetches) of a Cargo git source."""
 
-    source: str  # the Cargo.lock `source` string: crane's outputHashes key
+    source: str  # the Cargo.lock `source` string
     url: str
     rev: str
     hash: str
+
+    @property
+    def key(self) -> str:
+        """crane's outputHashes key: the source percent-decoded with crane's own table."""
+        return crane_percent_decode(self.source)
 
     def comment(self) -> str:
         data = {"hash": self.hash, "rev": self.rev, "submodules": True, "url": self.url}
@@ -339,6 +344,22 @@ def lock_source(source: GitSource) -> str:
         return source.raw
     query = "&".join(f"{k}={v}" for k, v in source.query)
     return f"git+{source.url}{'?' + query if query else ''}#{source.rev}"
+
+
+# crane's lib/internalPercentDecode.nix (docs/UPSTREAM.md U-CRANE-OUTPUTHASHES): exactly these
+# upper-case escapes, in one pass, applied to the Cargo.lock source before the lookup.
+_CRANE_CODES = {
+    "%09": "\t", "%0A": "\n", "%0D": "\r", "%20": " ", "%21": "!", "%22": '"', "%23": "#",
+    "%24": "$", "%25": "%", "%26": "&", "%27": "'", "%28": "(", "%29": ")", "%2A": "*",
+    "%2B": "+", "%2C": ",", "%2F": "/", "%3A": ":", "%3B": ";", "%3C": "<", "%3D": "=",
+    "%3E": ">", "%3F": "?", "%40": "@", "%5B": "[", "%5C": "\\", "%5D": "]", "%5E": "^",
+    "%60": "`", "%7B": "{", "%7C": "|", "%7D": "}",
+}  # fmt: skip
+_CRANE_ESCAPE = re.compile("|".join(re.escape(code) for code in _CRANE_CODES))
+
+
+def crane_percent_decode(text: str) -> str:
+    return _CRANE_ESCAPE.sub(lambda m: _CRANE_CODES[m.group(0)], text)
 
 
 class _GitHashes:

@@ -153,7 +153,7 @@ def _plan(
 ) -> list[Change]:
     project = _load(root, settings)
     output = generate(
-        project, settings, _tools_for(root, project, tools, progress), read_from(root)
+        project, settings, _tools_for(root, project, tools, progress), read_from(root), root
     )
     for note in output.notes:
         if on_note is not None:

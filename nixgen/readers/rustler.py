@@ -25,6 +25,9 @@ _KINDS: dict[str, RustlerKind] = {"Rustler": "rustler", "RustlerPrecompiled": "p
 # (a macro's quoted template, a function, a nested module read separately).
 _OPAQUE_CALLS = {"defmodule", "def", "defp", "defmacro", "defmacrop", "quote"}
 _LITERAL_NODES = {"string", "charlist", "sigil", "comment"}
+# nixgen's macro for rustler < 0.22 (nixgen/glue.py): `App.NixgenRustler.rustler_use(opts)`
+# stands for `use Rustler, opts`.
+_MACRO_SUFFIX = ".NixgenRustler.rustler_use"
 
 
 def rustler_modules(
@@ -52,10 +55,18 @@ def _uses(source: Source, module: Module) -> list[Node]:
             node is not body and call_name(node) in _OPAQUE_CALLS
         )
 
-    return [n for n in walk(body, opaque) if call_name(n) == "use" and _kind(source, n)]
+    return [n for n in walk(body, opaque) if _kind(source, n)]
+
+
+def _via_macro(use: Node) -> bool:
+    return (call_name(use) or "").endswith(_MACRO_SUFFIX)
 
 
 def _kind(source: Source, use: Node) -> RustlerKind | None:
+    if _via_macro(use):
+        return "rustler"
+    if call_name(use) != "use":
+        return None
     args = call_args(use)
     return _KINDS.get(source.text(args[0])) if args and args[0].type == "alias" else None
 
@@ -65,13 +76,15 @@ def _read_use(
 ) -> RustlerModule:
     kind = _kind(source, use)
     assert kind is not None
-    args = call_args(use)[1:]
+    via_macro = _via_macro(use)
+    args = call_args(use)[0 if via_macro else 1 :]
     base = RustlerModule(
         module=module.name,
         where=source.pos(use),
         kind=kind,
         options=None,
-        reads_precompiled_nif=reads_switch,
+        reads_precompiled_nif=reads_switch and not via_macro,
+        via_macro=via_macro,
     )
     if not args:
         return base

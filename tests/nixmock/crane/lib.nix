@@ -108,6 +108,19 @@ let
     in
     { inherit git lockedRev; };
 
+  # The escapes crane's lib/internalPercentDecode.nix decodes (upper case only, one pass).
+  percentDecode =
+    let
+      codes = {
+        "%09" = "\t"; "%0A" = "\n"; "%0D" = "\r"; "%20" = " "; "%21" = "!"; "%22" = "\""; "%23" = "#";
+        "%24" = "$"; "%25" = "%"; "%26" = "&"; "%27" = "'"; "%28" = "("; "%29" = ")"; "%2A" = "*";
+        "%2B" = "+"; "%2C" = ","; "%2F" = "/"; "%3A" = ":"; "%3B" = ";"; "%3C" = "<"; "%3D" = "=";
+        "%3E" = ">"; "%3F" = "?"; "%40" = "@"; "%5B" = "["; "%5C" = "\\"; "%5D" = "]"; "%5E" = "^";
+        "%60" = "`"; "%7B" = "{"; "%7C" = "|"; "%7D" = "}";
+      };
+    in
+    b.replaceStrings (b.attrNames codes) (b.attrValues codes);
+
   vendorCargoDeps = args:
     let
       lock = readLock args;
@@ -122,9 +135,12 @@ let
           p = b.head ps;
           nameKey = "${p.name}-${p.version}";
         in
-        outputHashes.${source} or (throw (
-          "mock crane: no outputHash for git dependency ${nameKey}: set outputHashes.\"${source}\" = \"sha256-...\"; "
-          + "crane keys outputHashes by the Cargo.lock `source` string"
+        # crane decodes the source with its internalPercentDecode table before the lookup
+        # (docs/UPSTREAM.md U-CRANE-OUTPUTHASHES): the key is the decoded string.
+        outputHashes.${percentDecode source} or (throw (
+          "mock crane: no outputHash for git dependency ${nameKey}: set outputHashes.\"${percentDecode source}\" = \"sha256-...\"; "
+          + "crane keys outputHashes by the percent-decoded Cargo.lock `source` string"
+          + lib.optionalString (outputHashes ? ${source} && source != percentDecode source) " (found the encoded key: crane decodes %XX first)"
           + lib.optionalString (outputHashes ? ${nameKey}) " (found a key \"${nameKey}\": that is importCargoLock's convention, not crane's)"
           + "; without it crane falls back to builtins.fetchGit at evaluation time, which needs the network"));
       crates = b.map downloadCargoPackage registryPkgs;
