@@ -127,7 +127,11 @@ def generate(
         top,
         deps.closure.included,
         {p.dir for p in top.walk() if read(join(p.dir, "assets/package.json"))},
-        config_string(root, config_path, "tailwind", "version"),
+        (
+            config_string(root, config_path, "tailwind", "version")
+            if "tailwind" in deps.closure.included
+            else None
+        ),
     )
     notes.extend(assets.notes)
     beam = choose_beam(project.tool_versions, top, settings.otp, settings.elixir)

@@ -35,7 +35,6 @@ from nixgen.depsnix import (
     GitPackage,
     HexPackage,
     Package,
-    PathPackage,
     known_hex_hashes,
     plan_deps,
     render_deps,
@@ -387,16 +386,16 @@ def test_source_only_git_dependency() -> None:
     assert "beamDeps" not in text
 
 
-def test_path_dependency_is_rendered_from_the_repository() -> None:
+def test_path_dependency_is_left_to_mix_but_its_deps_are_built() -> None:
+    """Mix builds an in-repository path dep inside the release (docs/UPSTREAM.md
+    U-MIX-DEPS-COMPILE-PATH): no attribute of its own, its Hex deps still are."""
     plan, _, _ = plan_git()
-    local = packages(plan)["local_lib"]
-    assert isinstance(local, PathPackage)
-    assert (local.dir, local.version, local.beam_deps) == ("libs/local_lib", "0.2.0", ("jason",))
+    assert "local_lib" not in packages(plan)
+    assert "jason" in packages(plan)
     assert plan.closure.path_deps == (("local_lib", "libs/local_lib"),)
-    text = block(generated("deps_git"), "local_lib")
-    assert '      src = mixSource (./.. + "/libs/local_lib");\n' in text
-    assert "      beamDeps = [ self.jason ];\n" in text
-    assert "appConfigPath" not in generated("deps_git")  # deps_git has no config/
+    text = generated("deps_git")
+    assert "local_lib" not in text and "mixSource" not in text
+    assert "appConfigPath" not in text  # deps_git has no config/
 
 
 def test_each_git_source_is_fetched_once() -> None:

@@ -1,7 +1,7 @@
 """End to end: `nixgen init` on example/, a real Rust NIF, a real Mix build, both switch branches.
 
 What runs here is what the generated flake does inside Nix, minus Nix: build the crate with cargo
-(crane's job), copy the library to the path nixgen's release copies it to (the `preBuild` of
+(crane's job), copy the library to the path nixgen's release copies it to (the `preConfigure` of
 nix/release.nix), compile and release the app with `PRECOMPILED_NIF=true` (the release's env),
 then call the NIF from `mix test` and from the built release. Without the variable, the same
 sources must build the crate with cargo at compile time, as Rustler does in development.
@@ -162,7 +162,7 @@ def build_crate(project: Path, nif: Nif, target_dir: Path, env: dict[str, str]) 
 
 
 def nif_destination(nif: Nif) -> str:
-    """Where the release's preBuild copies the library: the module's load path plus .so."""
+    """Where the release's preConfigure copies the library: the module's load path plus .so."""
     assert nif.load_path
     return posixpath.normpath(posixpath.join(nif.mix_dir, nif.load_path)) + ".so"
 
@@ -239,7 +239,7 @@ def test_precompiled_nif_true_loads_the_copied_library(
         project, nif, target_dir, tool_env(tmp_path, precompiled=False, mix_env="prod")
     )
     destination = nif_destination(nif)
-    # The same file and destination as the generated release's preBuild.
+    # The same file and destination as the generated release's preConfigure.
     assert release_copy_destinations(project) == [destination]
     libraries = library_lines(project)
     assert any(f'"{nif.lib_name}"' in line for line in libraries), libraries

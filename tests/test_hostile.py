@@ -153,8 +153,8 @@ def parsed(root: Path) -> dict[str, str]:
 
 
 def installed(root: Path) -> list[str]:
-    """Destinations of the preBuild `install` lines of the evaluated release, shell-unquoted."""
-    pre_build = nix_eval_json(root, f"{RELEASE}.mockEnv")["preBuild"]
+    """Destinations of the preConfigure `install` lines of the evaluated release, shell-unquoted."""
+    pre_build = nix_eval_json(root, f"{RELEASE}.mockEnv")["preConfigure"]
     return [shlex.split(line)[-1] for line in pre_build.splitlines() if line.startswith("install ")]
 
 

@@ -24,7 +24,7 @@ from nixgen.project import load_project
 from nixgen.sources import GitSources
 from nixgen.write import apply_changes
 
-SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
+SYSTEMS = ("x86_64-linux", "aarch64-linux", "aarch64-darwin")  # nixgen.toml defaults
 # Fixtures and what their release must copy (destination relative to the release source).
 INIT_FIXTURES = {
     "single_crate": ["priv/native/libsingle_nif.so"],
@@ -79,7 +79,7 @@ def test_generated_flake_evaluates_on_every_system(name: str, tmp_path: Path) ->
         assert evaluated["devShells"]["default"].endswith(".drv")
         env = evaluated["release"]
         assert env["PRECOMPILED_NIF"] == "true"
-        copied = sorted(line.split()[-1] for line in env.get("preBuild", "").splitlines()
+        copied = sorted(line.split()[-1] for line in env.get("preConfigure", "").splitlines()
                         if line.startswith("install "))
         assert copied == sorted(INIT_FIXTURES[name])
 
@@ -240,7 +240,7 @@ def test_module_with_dynamic_options_described_in_nixgen_toml(tmp_path: Path) ->
         True, "native/dyn_nif/Cargo.toml", "priv/native/libdyn_nif")
     init(root)
     env = nix_eval_json(root, "packages.x86_64-linux.default.mockEnv")
-    assert "priv/native/libdyn_nif.so" in env["preBuild"]
+    assert "priv/native/libdyn_nif.so" in env["preConfigure"]
     assert nix_eval_json(root, "packages.x86_64-linux.nif-dyn_nif.drvPath").endswith(".drv")
     assert "config :dyn, Dyn.Native," in (root / "config" / "config.exs").read_text()
 
@@ -263,18 +263,25 @@ def host_with_path_dep_nif(tmp_path: Path) -> Path:
 
 
 @pytest.mark.nix
-def test_nif_of_a_path_dependency_is_copied_into_that_dependency(tmp_path: Path) -> None:
+def test_path_dependency_is_built_by_mix_inside_the_release(tmp_path: Path) -> None:
+    """An in-repository path dep is not a mixNixDeps entry: Mix compiles it in `mix
+    deps.compile` from the release source (docs/UPSTREAM.md U-MIX-DEPS-COMPILE-PATH), so its
+    directory is in `src` and its NIF is copied there before configure."""
     root = host_with_path_dep_nif(tmp_path)
     init(root)
     config = (root / "config" / "config.exs").read_text()
     assert 'config :single, Single.Native,' in config  # deps compile with the app's config
     assert 'load_from: {:single, "priv/native/libsingle_nif"}' in config
-    env = nix_eval_json(root, "packages.x86_64-linux.default.mixNixDeps.single.mockEnv")
-    assert env["PRECOMPILED_NIF"] == "true"
-    copied = [line.split()[-1] for line in env["preBuild"].splitlines() if "install" in line]
-    assert copied == ["priv/native/libsingle_nif.so"]
+    deps = nix_eval_json(root, "packages.x86_64-linux.default.mixNixDeps",
+                         extra_args=["--apply", "builtins.attrNames"])
+    assert "single" not in deps
     release = nix_eval_json(root, "packages.x86_64-linux.default.mockEnv")
-    assert "install" not in release.get("preBuild", "")  # nothing to copy into the app itself
+    copied = [line.split()[-1] for line in release["preConfigure"].splitlines()
+              if "install" in line]
+    assert copied == ["libs/single/priv/native/libsingle_nif.so"]
+    src = Path(nix_eval_json(root, "packages.x86_64-linux.default.src.outPath"))
+    assert (src / "libs/single/mix.exs").is_file()
+    assert not (src / "libs/single/native").exists()  # the crate is crane's
     checks = nix_eval_json(root, "checks.x86_64-linux",
                            extra_args=["--apply", "xs: builtins.attrNames xs"])
     assert "nif-single_nif" in checks and "nifLoad" in checks
