@@ -28,6 +28,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             shutil.which("mix") is None or shutil.which("cargo") is None,
             "elixir/mix or cargo is not installed",
         ),
+        "rehearsal": (
+            shutil.which("mix") is None
+            or shutil.which("cargo") is None
+            or shutil.which("nix") is None,
+            "elixir/mix, cargo or nix is not installed",
+        ),
     }
     for item in items:
         for marker, (absent, reason) in skips.items():
