@@ -99,7 +99,29 @@ def nix_eval_command(
     return cmd
 
 
-def nix_eval(flake: Path, attr: str, *, json: bool = False, extra_args: Sequence[str] = ()) -> str:
+# Nix's own notices about the lock file of a path: flake evaluated with overridden inputs.
+_LOCK_NOTICE = ("not writing modified lock file", "• Added input", "• Updated input", "'path:")
+
+
+def evaluation_warnings(stderr: str) -> list[str]:
+    """The evaluation warnings in a `nix eval` stderr (`lib.warn`, `builtins.warn`, trace
+    warnings), without Nix's notices about the lock file it does not write."""
+    lines = [line.strip() for line in stderr.splitlines()]
+    return [
+        line
+        for line in lines
+        if "warning" in line.lower() and not any(notice in line for notice in _LOCK_NOTICE)
+    ]
+
+
+def nix_eval(
+    flake: Path,
+    attr: str,
+    *,
+    json: bool = False,
+    extra_args: Sequence[str] = (),
+    forbid_warnings: bool = False,
+) -> str:
     """Evaluate `attr` of the flake in directory `flake` over the mock inputs.
 
     Returns stdout without the trailing newline (a Nix value as printed by
@@ -120,9 +142,16 @@ def nix_eval(flake: Path, attr: str, *, json: bool = False, extra_args: Sequence
         raise AssertionError(
             f"nix eval failed (exit {proc.returncode}): {' '.join(cmd)}\n{proc.stderr}"
         )
+    warnings = evaluation_warnings(proc.stderr)
+    if forbid_warnings and warnings:
+        raise AssertionError(f"nix eval of {attr} warned:\n" + "\n".join(warnings))
     return proc.stdout.rstrip("\n")
 
 
-def nix_eval_json(flake: Path, attr: str, *, extra_args: Sequence[str] = ()) -> Any:
+def nix_eval_json(
+    flake: Path, attr: str, *, extra_args: Sequence[str] = (), forbid_warnings: bool = False
+) -> Any:
     """`nix_eval(..., json=True)` parsed."""
-    return jsonlib.loads(nix_eval(flake, attr, json=True, extra_args=extra_args))
+    return jsonlib.loads(
+        nix_eval(flake, attr, json=True, extra_args=extra_args, forbid_warnings=forbid_warnings)
+    )

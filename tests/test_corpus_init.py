@@ -47,8 +47,16 @@ def test_init_on_corpus_project(name: str, tmp_path: Path) -> None:
         return
     apply_changes(root, plan_init(root, InitOptions(), force=True, tools=fake_tools(root)))
     drv_paths = "xs: builtins.mapAttrs (n: x: x.drvPath) xs"
-    packages = nix_eval_json(root, "packages.x86_64-linux", extra_args=["--apply", drv_paths])
-    checks = nix_eval_json(root, "checks.x86_64-linux", extra_args=["--apply", drv_paths])
+    evaluated = {
+        output: nix_eval_json(
+            root, f"{output}.x86_64-linux", extra_args=["--apply", drv_paths], forbid_warnings=True
+        )
+        for output in ("packages", "checks", "devShells")
+    }
+    packages, checks = evaluated["packages"], evaluated["checks"]
     assert packages["default"].endswith(".drv")
     assert {"release", "nifLoad"} <= set(checks)
+    assert evaluated["devShells"]["default"].endswith(".drv")
+    formatter = nix_eval_json(root, "formatter.x86_64-linux.drvPath", forbid_warnings=True)
+    assert formatter.endswith(".drv")
     assert all(path.endswith(".drv") for path in [*packages.values(), *checks.values()])
