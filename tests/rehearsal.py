@@ -27,7 +27,8 @@ for `rustler`), unpacked as fetchHex does; the Hex client itself (nixpkgs' `hex`
 both builders) by tests/standins/hex. A git dependency cannot be rehearsed: RehearsalSkip.
 
 Upstream behaviour is cited by the IDs of docs/UPSTREAM.md (U-MIXRELEASE-PHASES,
-U-MIXRELEASE-ENV, U-BUILDMIX, U-FETCHHEX) and the nixpkgs file each step follows:
+U-MIXRELEASE-ENV, U-BUILDMIX, U-BUILDMIX-ENV, U-FETCHHEX, U-CRANE-INSTALL, U-MIX-DEPS-COMPILE-PATH,
+U-RELEASE-EVAL) and the nixpkgs file each step follows:
 pkgs/development/beam-modules/mix-release.nix @ 2ff9ee32 and its hooks/*.sh,
 build-mix.nix (the hook-based version), fetch-hex.nix @ e4f8726d.
 
@@ -533,8 +534,8 @@ class Rehearser:
 
     def build_crates(self) -> None:
         """crane's buildPackage, approximated by the real `cargo build --release` for the host
-        target, installed flat as crane does: `<out>/<library>` (lib/lib<name>.so). Cached per
-        crate source in `cache` (the source is an evaluation-time store copy)."""
+        target, installed flat as crane does: `<out>/<library>` (lib/lib<name>.so; U-CRANE-INSTALL).
+        Cached per crate source in `cache` (the source is an evaluation-time store copy)."""
         for name, crate in sorted(self.result.evaluated["crates"].items()):
             library = crate["library"]
             if not library:
@@ -640,7 +641,9 @@ class Rehearser:
         source = build_top / "source"
         _copy_tree(src, source)
         # U-BUILDMIX: build-mix.nix env (MIX_ENV, MIX_TARGET, MIX_BUILD_PREFIX, MIX_DEBUG,
-        # HEX_OFFLINE, ERL_COMPILER_OPTIONS, LANG/LC_CTYPE, beamModuleName) as the derivation has it.
+        # HEX_OFFLINE, ERL_COMPILER_OPTIONS, LANG/LC_CTYPE, beamModuleName) as the derivation has
+        # it in the end: buildMix replaces a caller's `env` (U-BUILDMIX-ENV, as the mock does), an
+        # `overrideAttrs` adding to it is kept.
         drv_env = dict(dep["env"])
         drv_env.setdefault("MIX_ENV", "prod")
         drv_env.setdefault("MIX_TARGET", "host")
@@ -785,7 +788,9 @@ class Rehearser:
         caller("preConfigure")
         self.bash("release: mixBuildDirHook", MIX_BUILD_DIR_HOOK, cwd, env, prelude)
         # postConfigure = caller's, then mixDepsCompileHook (hooks/mix-deps-compile-hook.sh @
-        # 2ff9ee32), then mixNixDepsPostConfigure (registered after it, L131).
+        # 2ff9ee32), then mixNixDepsPostConfigure (registered after it, L131). deps.compile keeps
+        # unavailable path deps and fails on them; unavailable Hex deps (deps/ is linked only
+        # afterwards) are skipped (U-MIX-DEPS-COMPILE-PATH).
         caller("postConfigure")
         self.run(
             "release: mix deps.compile",
@@ -835,7 +840,8 @@ class Rehearser:
 
     def nif_load(self) -> None:
         """checks.nifLoad: pkgs.runCommand, its buildCommand verbatim (bash, set -eu -o pipefail)
-        with `$out` and `$TMPDIR` set and HOME=/homeless-shelter, as in a Nix build."""
+        with `$out` and `$TMPDIR` set and HOME=/homeless-shelter, as in a Nix build. What it boots
+        decides whether config providers (runtime.exs) run (U-RELEASE-EVAL)."""
         check = self.result.evaluated["nifLoad"]
         out = self.out_dir(check["out"])
         env = self._env("nifLoad", {}, mix_env="prod")

@@ -95,6 +95,22 @@ def test_substitution_maps_known_paths_and_refuses_the_others(tmp_path: Path) ->
         rehearser.substitute(f"ls {unknown}/lib", "t")
 
 
+def test_a_write_into_a_sealed_output_fails_the_step(tmp_path: Path) -> None:
+    """Root ignores read-only bits: the rehearsal also compares snapshots of sealed outputs."""
+    rehearser = Rehearser(tmp_path, tmp_path / "work", cache=tmp_path / "cache")
+    out = tmp_path / "store" / "dep"
+    (out / "lib").mkdir(parents=True)
+    (out / "lib" / "a.beam").write_bytes(b"x")
+    rehearser.seal(out)
+    rehearser.check_read_only("nothing written")
+    (out / "lib").chmod(0o755)
+    (out / "lib" / "b.beam").write_bytes(b"y")
+    with pytest.raises(
+        RehearsalError, match=r"mix compile: wrote into the read-only output .*b\.beam"
+    ):
+        rehearser.check_read_only("mix compile")
+
+
 def test_hex_manifest_checksum_is_the_inner_one_of_the_lock() -> None:
     checksum = _hex_inner_checksum(FIXTURES / "rehearse_phoenix", "esbuild", "0.10.0")
     lock = (FIXTURES / "rehearse_phoenix" / "mix.lock").read_text(encoding="utf-8")
