@@ -11,7 +11,6 @@ from nixgen.model import (
     Dynamic,
     HexLockEntry,
     LoadFrom,
-    MixLock,
     MixProject,
     ModuleHint,
     Nif,
@@ -180,12 +179,15 @@ def _format(version: Version | None) -> str | None:
 def _rustler_version(
     inputs: Inputs, project: MixProject, cargo_lock: CargoLock | None
 ) -> Version | None:
-    """The Elixir-side rustler: from mix.lock, else a rustler Mix project read alongside,
-    else the rustler crate in Cargo.lock (the two are released in step)."""
-    lock = next((lk for lk in inputs.locks if lk.path == project.lockfile), None)
-    entry = lock.get("rustler") if isinstance(lock, MixLock) else None
-    if isinstance(entry, HexLockEntry):
-        return parse_version(entry.version)
+    """The Elixir-side rustler: from the project's mix.lock, else from the lock of the project
+    that builds it (a path dependency has none of its own: Mix resolves its deps with the
+    parent's), else a rustler Mix project read alongside, else the rustler crate in Cargo.lock
+    (the two are released in step)."""
+    locks = sorted(inputs.locks, key=lambda lk: lk.path != project.lockfile)
+    for lock in locks:
+        entry = lock.get("rustler")
+        if isinstance(entry, HexLockEntry):
+            return parse_version(entry.version)
     for other in (p for top in (*inputs.mix_projects, *inputs.path_projects) for p in top.walk()):
         if other.app == "rustler" and isinstance(other.version, str):
             return parse_version(other.version)
