@@ -1,0 +1,71 @@
+"""What the evaluated release derivation is made of, over the mock nixpkgs: which package set
+each part comes from (musl only for what the release runs) and the switch surviving overrides."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from nixeval import nix_eval_json
+from test_init import copy_fixture, init
+
+from nixgen.pipeline import InitOptions
+
+pytestmark = pytest.mark.nix
+
+RELEASE = "packages.x86_64-linux.default"
+# mixRelease's build-time tools (docs/UPSTREAM.md U-MIXRELEASE-TOOLS): taken from the package
+# set the BEAM scope was made from.
+BUILD_TOOLS = ("bbe", "findutils", "git", "ripgrep", "make-wrapper")
+GRAPH = """r: {
+  tools = map (d: { name = d.name or ""; host = d.mockHostPlatform or ""; }) r.nativeBuildInputs;
+  erlang = r.erlang.mockHostPlatform;
+  elixirErlang = (builtins.head r.elixir.buildInputs).mockHostPlatform or "";
+}"""
+
+
+def graph(root: Path) -> dict[str, object]:
+    result = nix_eval_json(root, RELEASE + ".passthru", extra_args=["--apply", GRAPH])
+    assert isinstance(result, dict)
+    return result
+
+
+@pytest.mark.parametrize("libc", ["musl", "gnu"])
+def test_only_erts_takes_the_nifs_libc(libc: str, tmp_path: Path) -> None:
+    """ERTS (what the release runs) is musl with libc = "musl"; git, ripgrep, bbe, findutils
+    and the rest of mixRelease's tools stay in the default (cached) set either way."""
+    root = copy_fixture("single_crate", tmp_path)
+    init(root, InitOptions(libc=libc))
+    found = graph(root)
+    assert ("musl" in str(found["erlang"])) == (libc == "musl")
+    tools = found["tools"]
+    assert isinstance(tools, list)
+    names = [t["name"] for t in tools]
+    for tool in BUILD_TOOLS:
+        assert any(tool in n for n in names), (tool, names)
+    musl_tools = [t for t in tools if "musl" in t["host"] and "erlang" not in t["name"]]
+    assert musl_tools == [], json.dumps(musl_tools)
+
+
+def test_switch_survives_an_override_that_replaces_env(tmp_path: Path) -> None:
+    """A builder or override that sets `env` without merging cannot drop PRECOMPILED_NIF: the
+    release exports it again before anything compiles."""
+    root = copy_fixture("single_crate", tmp_path)
+    init(root)
+    overrides = root / "nix" / "overrides.nix"
+    overrides.write_text(overrides.read_text().replace(
+        "release = old: { };", 'release = old: { env = { LANG = "C.UTF-8"; }; };'))
+    env = nix_eval_json(root, RELEASE + ".mockEnv")
+    assert "PRECOMPILED_NIF" not in env  # the override did drop the variable from env ...
+    assert re.search(r"^export PRECOMPILED_NIF='?true'?$", env["preConfigure"], re.M)  # ... nor the build
+
+
+def test_release_env_carries_the_switch(tmp_path: Path) -> None:
+    root = copy_fixture("precompiled", tmp_path)
+    init(root)
+    env = nix_eval_json(root, RELEASE + ".mockEnv")
+    assert env["PRECOMPILED_NIF"] == "true"
+    assert env["RUSTLER_PRECOMPILED_FORCE_BUILD_ALL"] == "true"
+    assert re.search(r"^export RUSTLER_PRECOMPILED_FORCE_BUILD_ALL='?true'?$", env["preConfigure"], re.M)
