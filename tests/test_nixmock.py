@@ -9,12 +9,14 @@ errors), plus the nixgen-specific rules the mocks enforce.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
-from nixeval import nix_available, nix_eval, nix_eval_json
+from nixeval import nix_available, nix_env, nix_eval, nix_eval_command, nix_eval_json
 
 pytestmark = [
     pytest.mark.nix,
@@ -80,6 +82,22 @@ def eval_error(path: Path, attr: str) -> str:
     with pytest.raises(AssertionError) as info:
         nix_eval(path, attr)
     return str(info.value)
+
+
+def eval_with_stderr(path: Path, attr: str) -> tuple[str, str]:
+    """Evaluate `attr` (expected to succeed); return stdout and Nix's stderr (warnings)."""
+    cmd = nix_eval_command(path, attr)
+    proc = subprocess.run(
+        cmd, env=nix_env(), capture_output=True, text=True, check=False, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.rstrip("\n"), proc.stderr
+
+
+def warnings_of(stderr: str) -> list[str]:
+    """The `lib.warn` messages on stderr (`trace: evaluation warning: …` on Nix 2.8,
+    `evaluation warning: …` where builtins.warn exists)."""
+    return re.findall(r"^(?:trace: )?evaluation warning: (.*)$", stderr, re.MULTILINE)
 
 
 def as_string(value: str) -> str:
@@ -195,9 +213,11 @@ def release(extra: str = "", deps: str = "{ }") -> str:
 
 @pytest.mark.parametrize("arg", ["elixir", "erlang", "hex"])
 def test_mix_release_rejects_toolchain_arguments(tmp_path: Path, arg: str) -> None:
+    # U-MIXRELEASE-ARGS: upstream's own assertion and message.
     path = flake(tmp_path, "x = rel.drvPath;", let=release(f"{arg} = bp.{arg};"))
     err = eval_error(path, "x")
-    assert f"do not pass `{arg}` to mixRelease" in err
+    assert "mixRelease no longer takes `elixir`, `erlang` or `hex`" in err
+    assert "overrideScope" in err
 
 
 def test_mix_release_environment_is_readable(tmp_path: Path) -> None:
@@ -211,7 +231,13 @@ def test_mix_release_environment_is_readable(tmp_path: Path) -> None:
     """
     path = flake(
         tmp_path,
-        'drv = rel.drvPath; env = rel.mockEnv; again = (rel.override { version = "0.2.0"; }).name;',
+        """
+        drv = rel.drvPath;
+        env = rel.mockEnv;
+        again = (rel.overrideAttrs { version = "0.2.0"; }).name;
+        names = builtins.attrNames rel.mixNixDeps;
+        overridable = rel ? override;
+        """,
         let=jason + release(deps="{ inherit jason; }"),
     )
     assert DRV_RE.match(nix_eval(path, "drv"))
@@ -221,21 +247,112 @@ def test_mix_release_environment_is_readable(tmp_path: Path) -> None:
     assert re.search(
         r"cp /nix/store/\S+/lib/libx\.so priv/native/libmy_nif\.so", env["preConfigure"]
     )
-    assert env["mixNixDepNames"] == "jason"
-    assert "erlang27.3.4.3-jason-1.4.4" in env["nativeBuildInputs"]
+    assert json.loads(env["mixNixDeps"]).keys() == {"jason"}
+    assert "erlang27.3.4.17-jason-1.4.4" in env["nativeBuildInputs"]
+    assert nix_eval_json(path, "names") == ["jason"]
+    # U-MIXRELEASE-ARGS: the result of an extendMkDerivation builder has
+    # overrideAttrs, not override.
     assert nix_eval(path, "again") == '"my_app-0.2.0"'
+    assert nix_eval(path, "overridable") == "false"
 
 
 def test_mix_release_dependency_attribute_must_be_app_name(tmp_path: Path) -> None:
-    dep = f"""
+    # The name mixRelease links into _build/<env>/lib is the installed
+    # directory cut at its first '-' (U-MIXRELEASE-PHASES): beamModuleName for
+    # buildMix/buildRebar3, the app name for buildErlangMk.
+    deps = f"""
         dep = bp.buildMix {{
           name = "jason";
           version = "1.4.4";
           src = bp.fetchHex {{ pkg = "jason"; version = "1.4.4"; sha256 = "{JASON_SHA}"; }};
         }};
+        cowboy = bp.buildErlangMk {{
+          name = "cowboy";
+          version = "2.12.0";
+          src = bp.fetchHex {{ pkg = "cowboy"; version = "2.12.0"; sha256 = "{LIBC_SUM}"; }};
+        }};
+        ranch = bp.buildRebar3 {{
+          name = "ranch";
+          version = "1.8.0";
+          src = bp.fetchHex {{ pkg = "ranch"; version = "1.8.0"; sha256 = "{LIBC_SUM}"; }};
+        }};
+        ok = (bp.mixRelease {{ pname = "a"; version = "1"; src = ./.; mixNixDeps = {{ jason = dep; inherit cowboy ranch; }}; }}).drvPath;
+        cow = (bp.mixRelease {{ pname = "a"; version = "1"; src = ./.; mixNixDeps = {{ cow = cowboy; }}; }}).drvPath;
+        ranchy = (bp.mixRelease {{ pname = "a"; version = "1"; src = ./.; mixNixDeps = {{ ranch_ = ranch; }}; }}).drvPath;
     """
-    path = flake(tmp_path, "x = rel.drvPath;", let=dep + release(deps="{ json = dep; }"))
+    path = flake(
+        tmp_path,
+        "x = rel.drvPath; inherit ok cow ranchy;",
+        let=deps + release(deps="{ json = dep; }"),
+    )
     assert "does not match the dependency's app name `jason`" in eval_error(path, "x")
+    assert DRV_RE.match(nix_eval(path, "ok"))
+    assert "app name `cowboy`" in eval_error(path, "cow")
+    assert "app name `ranch`" in eval_error(path, "ranchy")
+
+
+def test_beam_builders_names_env_and_passthru(tmp_path: Path) -> None:
+    # U-BUILDMIX, U-BUILDMIX-ENV, U-BUILDREBAR3, U-BUILDERLANGMK
+    let = f"""
+        src = bp.fetchHex {{ pkg = "jason"; version = "1.4.4"; sha256 = "{JASON_SHA}"; }};
+        mix = bp.buildMix {{ name = "jason"; version = "1.4.4"; inherit src; env.FOO = "1"; passthru.extra = 1; }};
+        rebar = bp.buildRebar3 {{ name = "ranch"; version = "1.8.0"; inherit src; env.FOO = "1"; passthru.extra = 1; }};
+        mk = bp.buildErlangMk {{ name = "cowboy"; version = "2.12.0"; inherit src; }};
+        patched = mix.overrideAttrs (old: {{ env = old.env // {{ FOO = "2"; }}; }});
+    """
+    path = flake(
+        tmp_path,
+        """
+        facts = {
+          mixName = mix.name;
+          mixModule = mix.beamModuleName;
+          mixFoo = mix.mockEnv ? FOO;
+          mixPackageName = mix ? packageName;
+          mixExtra = mix ? extra;
+          mixDeps = mix.beamDeps;
+          rebarName = rebar.name;
+          rebarPname = rebar.pname;
+          rebarFoo = rebar.mockEnv.FOO;
+          rebarExtra = rebar ? extra;
+          rebarNative = map (d: d.pname or d.name) rebar.nativeBuildInputs;
+          rebarBuildInputs = map (d: d.pname) rebar.buildInputs;
+          mkName = mk.name;
+          mkApp = mk.app_name;
+          mkPackageName = mk.packageName;
+          mkShell = mk.env.name;
+          patchedFoo = patched.mockEnv.FOO;
+          patchedMix = patched.mockEnv.MIX_ENV;
+        };
+        """,
+        let=let,
+    )
+    assert nix_eval_json(path, "facts") == {
+        "mixName": "erlang27.3.4.17-jason-1.4.4",
+        "mixModule": "jason",
+        "mixFoo": False,  # the caller's env is replaced, not merged
+        "mixPackageName": False,
+        "mixExtra": True,
+        "mixDeps": [],
+        "rebarName": "erlang27.3.4.17-ranch-1.8.0",
+        "rebarPname": "ranch",
+        "rebarFoo": "1",
+        "rebarExtra": False,  # passthru = { beamDeps } only
+        "rebarNative": [
+            "erlang",
+            "rebar3-with-plugins",
+            "rebar-devendor-patch-hook",
+            "beam-copy-source-hook",
+            "beam-module-install-hook",
+            "rebar3-compile-hook",
+        ],
+        "rebarBuildInputs": ["erlang", "openssl", "libyaml"],
+        "mkName": "cowboy-2.12.0",
+        "mkApp": "cowboy",
+        "mkPackageName": "cowboy",
+        "mkShell": "interactive-shell-cowboy-2.12.0",
+        "patchedFoo": "2",
+        "patchedMix": "prod",
+    }
 
 
 def test_mix_release_env_values_must_be_strings(tmp_path: Path) -> None:
@@ -243,19 +360,280 @@ def test_mix_release_env_values_must_be_strings(tmp_path: Path) -> None:
     assert "can only contain derivation, string, boolean or integer" in eval_error(path, "x")
 
 
-def test_package_set_extend_propagates_to_builders(tmp_path: Path) -> None:
+def test_package_set_override_scope_selects_elixir(tmp_path: Path) -> None:
+    # U-BEAM-SCOPE: the replacement for `.extend`.
     path = flake(
         tmp_path,
         """
         default = bp.mixRelease { pname = "a"; version = "1"; src = ./.; };
-        old = (bp.extend (final: prev: { elixir = final.elixir_1_15; })).mixRelease { pname = "a"; version = "1"; src = ./.; };
+        old = (bp.overrideScope (final: prev: { elixir = final.elixir_1_17; })).mixRelease { pname = "a"; version = "1"; src = ./.; };
         """,
     )
     default = nix_eval_json(path, "default.mockEnv")
     old = nix_eval_json(path, "old.mockEnv")
     assert "elixir-1.18.4" in default["nativeBuildInputs"]
-    assert "elixir-1.15.8" in old["nativeBuildInputs"]
+    assert "elixir-1.17.3" in old["nativeBuildInputs"]
     assert nix_eval(path, "default.drvPath") != nix_eval(path, "old.drvPath")
+
+
+def test_package_set_override_scope_propagates_erlang(tmp_path: Path) -> None:
+    # U-BEAM-SCOPE: members are called from the scope's fixed point, so a new
+    # `erlang` reaches every Elixir, hex, rebar3, buildMix and mixRelease.
+    let = f"""
+        otp29 = pkgs.beam29Packages.erlang;
+        set = bp.overrideScope (final: prev: {{ erlang = otp29; }});
+        erlangOf = d: (builtins.head d.buildInputs).version;
+        byPname = n: ds: lib.findFirst (d: (d.pname or "") == n) null ds;
+        rel = set.mixRelease {{ pname = "a"; version = "1"; src = ./.; }};
+        jason = set.buildMix {{
+          name = "jason";
+          version = "1.4.4";
+          src = set.fetchHex {{ pkg = "jason"; version = "1.4.4"; sha256 = "{JASON_SHA}"; }};
+        }};
+    """
+    path = flake(
+        tmp_path,
+        """
+        versions = {
+          erlang = set.erlang.version;
+          elixir = erlangOf set.elixir;
+          elixir_1_20 = erlangOf set.elixir_1_20;
+          hex = erlangOf (builtins.head set.hex.buildInputs);
+          rebar3 = erlangOf set.rebar3;
+          releaseErlang = (byPname "erlang" rel.nativeBuildInputs).version;
+          releaseElixir = erlangOf (byPname "elixir" rel.nativeBuildInputs);
+          before = erlangOf bp.elixir;
+        };
+        jasonName = jason.name;
+        rebar3Path = rel.mockEnv.MIX_REBAR3;
+        setRebar3 = "${set.rebar3}/bin/rebar3";
+        """,
+        let=let,
+    )
+    versions = nix_eval_json(path, "versions")
+    assert versions == {
+        "erlang": "29.1",
+        "elixir": "29.1",
+        "elixir_1_20": "29.1",
+        "hex": "29.1",
+        "rebar3": "29.1",
+        "releaseErlang": "29.1",
+        "releaseElixir": "29.1",
+        "before": "27.3.4.17",
+    }
+    assert nix_eval(path, "jasonName") == '"erlang29.1-jason-1.4.4"'
+    assert nix_eval(path, "rebar3Path") == nix_eval(path, "setRebar3")
+
+
+def test_package_set_extend_throws(tmp_path: Path) -> None:
+    # U-BEAM-SCOPE: `.extend` throws since 2026-08-24; `beam.packagesWith` too.
+    path = flake(
+        tmp_path,
+        """
+        extended = (bp.extend (final: prev: { })).mixRelease;
+        packagesWith = pkgs.beam.packagesWith pkgs.beam.interpreters.erlang_27;
+        """,
+    )
+    assert "'beamPackages.extend' has been replaced by 'beamPackages.overrideScope'" in (
+        eval_error(path, "extended")
+    )
+    assert "'beam.packagesWith' has been removed" in eval_error(path, "packagesWith")
+
+
+def test_beam_sets_and_versions(tmp_path: Path) -> None:
+    # U-BEAM-VERSIONS
+    path = flake(
+        tmp_path,
+        """
+        versions = {
+          beamPackages = pkgs.beamPackages.erlang.version;
+          beamMinimalPackages = pkgs.beamMinimalPackages.erlang.version;
+          beam27 = pkgs.beam27Packages.erlang.version;
+          beam28 = pkgs.beamMinimal28Packages.erlang.version;
+          beam29 = pkgs.beamMinimal29Packages.erlang.version;
+          elixir = pkgs.beam29Packages.elixir.version;
+          elixir_1_20 = pkgs.beam29Packages.elixir_1_20.version;
+          minimalWx = pkgs.beamMinimal28Packages.erlang.wxSupport;
+          fullWx = pkgs.beam28Packages.erlang.wxSupport;
+          elixirs = builtins.filter (lib.hasPrefix "elixir_") (builtins.attrNames pkgs.beam28Packages);
+        };
+        beam26 = pkgs.beam26Packages.erlang;
+        minimal26 = pkgs.beamMinimal26Packages.erlang;
+        erlang26 = pkgs.beam.packages.erlang_26;
+        elixir16 = pkgs.beam28Packages.elixir_1_16;
+        """,
+    )
+    assert nix_eval_json(path, "versions") == {
+        "beamPackages": "28.5.0.6",
+        "beamMinimalPackages": "28.5.0.6",
+        "beam27": "27.3.4.17",
+        "beam28": "28.5.0.6",
+        "beam29": "29.1",
+        "elixir": "1.18.4",
+        "elixir_1_20": "1.20.4",
+        "minimalWx": False,
+        "fullWx": True,
+        "elixirs": ["elixir_1_17", "elixir_1_18", "elixir_1_19", "elixir_1_20"],
+    }
+    assert "attribute 'beam26Packages' missing" in eval_error(path, "beam26")
+    assert "attribute 'beamMinimal26Packages' missing" in eval_error(path, "minimal26")
+    assert "'erlang_26' has been removed, as it is EOL" in eval_error(path, "erlang26")
+    assert "attribute 'elixir_1_16' missing" in eval_error(path, "elixir16")
+
+
+@pytest.mark.parametrize(
+    ("expr", "ok"),
+    [
+        ("pkgs.beam27Packages.elixir_1_17", True),
+        ("pkgs.beam28Packages.elixir_1_17", False),
+        ("pkgs.beam29Packages.elixir_1_18", True),
+        ("pkgs.beam28Packages.elixir_1_19", True),
+        ("pkgs.beam29Packages.elixir_1_19", False),
+        ("pkgs.beam27Packages.elixir_1_20", True),
+        ("pkgs.beamMinimal29Packages.elixir_1_20", True),
+        (
+            "(bp.overrideScope (final: prev: { erlang = pkgs.beam29Packages.erlang; })).elixir_1_17",
+            False,
+        ),
+        (
+            "(pkgs.beam29Packages.overrideScope (final: prev: { elixir = final.elixir_1_19; }))"
+            '.mixRelease { pname = "a"; version = "1"; src = ./.; }',
+            False,
+        ),
+    ],
+)
+def test_elixir_otp_bounds_assert(tmp_path: Path, expr: str, ok: bool) -> None:
+    # U-ELIXIR-OTP-BOUNDS: 1.17 25-27, 1.18 25-, 1.19 26-28, 1.20 27-29.
+    path = flake(tmp_path, f"x = ({expr}).drvPath;")
+    if ok:
+        assert DRV_RE.match(nix_eval(path, "x"))
+    else:
+        assert "Unsupported elixir and erlang OTP combination." in eval_error(path, "x")
+
+
+def test_elixir_otp_bounds_without_aliases_is_null(tmp_path: Path) -> None:
+    path = flake(
+        tmp_path,
+        """
+        x = (import nixpkgs { inherit system; config.allowAliases = false; }).beam29Packages.elixir_1_19;
+        extend = (import nixpkgs { inherit system; config.allowAliases = false; }).beamPackages ? extend;
+        """,
+    )
+    assert nix_eval(path, "x") == "null"
+    assert nix_eval(path, "extend") == "false"
+
+
+def test_mix_release_tools_come_from_the_enclosing_set(tmp_path: Path) -> None:
+    # U-MIXRELEASE-TOOLS, U-PKGSMUSL: a set taken from pkgsMusl builds
+    # everything for musl; the default set with a musl `erlang` swapped in
+    # keeps glibc tools (cached) and only the ERTS is musl.
+    let = """
+        muslErlang = pkgs.pkgsMusl.beamMinimal28Packages.erlang;
+        mixed = pkgs.beamMinimal28Packages.overrideScope (final: prev: { erlang = muslErlang; });
+        args = { pname = "a"; version = "1"; src = ./.; };
+        hostOf = n: rel: (lib.findFirst (d: (d.pname or "") == n) (throw "no ${n}") (rel.nativeBuildInputs ++ rel.buildInputs)).mockHostPlatform;
+        describe = rel: {
+          release = rel.mockHostPlatform;
+          erlang = hostOf "erlang" rel;
+          elixir = hostOf "elixir" rel;
+          elixirErlang = (builtins.head (lib.findFirst (d: (d.pname or "") == "elixir") null rel.nativeBuildInputs).buildInputs).mockHostPlatform;
+          bbe = hostOf "bbe" rel;
+          git = hostOf "git" rel;
+          ripgrep = hostOf "ripgrep" rel;
+          bash = hostOf "bashNonInteractive" rel;
+          hook = (lib.findFirst (d: d.name == "writableTmpDirAsHomeHook-1.0-mock") null rel.nativeBuildInputs).mockHostPlatform;
+        };
+    """
+    path = flake(
+        tmp_path,
+        """
+        musl = describe (pkgs.pkgsMusl.beamMinimal28Packages.mixRelease args);
+        mixed = describe (mixed.mixRelease args);
+        erlangIsMusl = mixed.erlang.isMusl;
+        defaultIsMusl = pkgs.beamMinimal28Packages.erlang.isMusl;
+        """,
+        let=let,
+    )
+    musl, gnu = "x86_64-unknown-linux-musl", "x86_64-unknown-linux-gnu"
+    assert nix_eval_json(path, "musl") == dict.fromkeys(
+        ("release", "erlang", "elixir", "elixirErlang", "bbe", "git", "ripgrep", "bash", "hook"),
+        musl,
+    )
+    assert nix_eval_json(path, "mixed") == {
+        "release": gnu,
+        "erlang": musl,
+        "elixir": gnu,
+        "elixirErlang": musl,
+        "bbe": gnu,
+        "git": gnu,
+        "ripgrep": gnu,
+        "bash": gnu,
+        "hook": gnu,
+    }
+    assert nix_eval(path, "erlangIsMusl") == "true"
+    assert nix_eval(path, "defaultIsMusl") == "false"
+
+
+def test_mix_release_structure(tmp_path: Path) -> None:
+    # U-MIXRELEASE-ARGS / -ENV / -TOOLS
+    let = """
+        rel = bp.mixRelease {
+          pname = "a";
+          version = "1";
+          src = ./.;
+          buildInputs = [ pkgs.zstd ];
+          nativeBuildInputs = [ pkgs.jq ];
+          env = { MIX_ENV = "staging"; EXTRA = "x"; };
+        };
+    """
+    path = flake(
+        tmp_path,
+        """
+        attrs = {
+          structured = rel.__structuredAttrs;
+          strictDeps = rel.strictDeps;
+          firstBuildInput = (builtins.head rel.buildInputs).pname;
+          buildInputs = map (d: d.pname) rel.buildInputs;
+          nativeNames = map (d: d.pname or d.name) rel.nativeBuildInputs;
+        };
+        env = rel.mockEnv;
+        flags = (bp.mixRelease { pname = "a"; version = "1"; src = ./.; mixCompileFlags = [ "--warnings-as-errors" ]; }).mockEnv.mixCompileFlags;
+        dropped = (bp.mixRelease { pname = "a"; version = "1"; src = ./.; compileFlags = [ "--warnings-as-errors" ]; }).drvPath;
+        emptyFlags = (bp.mixRelease { pname = "a"; version = "1"; src = ./.; compileFlags = [ ]; }).drvPath;
+        """,
+        let=let,
+    )
+    attrs = nix_eval_json(path, "attrs")
+    assert attrs["structured"] is True
+    assert attrs["strictDeps"] is True
+    assert attrs["buildInputs"] == ["bashNonInteractive", "zstd"]
+    assert attrs["nativeNames"][:11] == [
+        "jq",
+        "erlang",
+        "elixir",
+        "hex",
+        "bbe",
+        "findutils",
+        "git",
+        "makeWrapper",
+        "ripgrep",
+        "writableTmpDirAsHomeHook",
+        "mix-build-dir-hook",
+    ]
+    assert "mix-release-setup-hook" in attrs["nativeNames"]
+    assert "mix-nix-deps-setup-hook" not in attrs["nativeNames"]
+    env = nix_eval_json(path, "env")
+    assert env["MIX_ENV"] == "staging"  # the caller's env wins
+    assert env["EXTRA"] == "x"
+    assert env["MIX_BUILD_PREFIX"] == "prod"  # computed from mixEnv, not env.MIX_ENV
+    assert env["HEX_OFFLINE"] == "1"
+    assert env["LANG"] == "C.UTF-8"
+    assert env["ERL_COMPILER_OPTIONS"] == "[deterministic]"
+    assert env["MIX_REBAR3"].endswith("-rebar3-3.25.1/bin/rebar3")
+    assert "LC_ALL" not in env
+    assert nix_eval(path, "flags") == '"--warnings-as-errors"'
+    assert "pass `mixCompileFlags` instead" in eval_error(path, "dropped")
+    assert DRV_RE.match(nix_eval(path, "emptyFlags"))
 
 
 def test_mk_derivation_rejects_set_attribute(tmp_path: Path) -> None:
@@ -544,7 +922,157 @@ def test_pkgs_musl_linux_and_darwin(tmp_path: Path) -> None:
     assert nix_eval(path, "muslBeam") == '"x86_64-unknown-linux-musl"'
     assert nix_eval(path, "cross") == '"aarch64-unknown-linux-musl"'
     assert nix_eval(path, "darwinRust") == '"aarch64-apple-darwin"'
-    assert "Musl libc only supports 64-bit Linux systems." in eval_error(path, "darwin")
+    assert "Musl libc only supports 64-bit Linux systems, and i686-linux." in eval_error(
+        path, "darwin"
+    )
+
+
+def test_x86_64_darwin_throws_unless_forced(tmp_path: Path) -> None:
+    # U-X86-DARWIN: importing nixpkgs 26.11 for x86_64-darwin (local or cross) throws.
+    path = flake(
+        tmp_path,
+        """
+        legacy = nixpkgs.legacyPackages.x86_64-darwin.stdenv.hostPlatform.system;
+        imported = (import nixpkgs { system = "x86_64-darwin"; }).hello;
+        cross = (import nixpkgs { inherit system; crossSystem = { config = "x86_64-apple-darwin"; }; }).stdenv.hostPlatform.system;
+        forced = (import nixpkgs { system = "x86_64-darwin"; config.allowDeprecatedx86_64Darwin = "force"; }).stdenv.hostPlatform.system;
+        arm = nixpkgs.legacyPackages.aarch64-darwin.stdenv.hostPlatform.system;
+        lib = nixpkgs.lib.version;
+        """,
+    )
+    for attr in ("legacy", "imported", "cross"):
+        err = eval_error(path, attr)
+        assert "Nixpkgs 26.11 has dropped support for x86_64-darwin." in err, attr
+        assert "nixpkgs-26.05-darwin" in err, attr
+    assert nix_eval(path, "forced") == '"x86_64-darwin"'
+    assert nix_eval(path, "arm") == '"aarch64-darwin"'
+    assert nix_eval(path, "lib") == '"26.11-mock"'
+
+
+def test_top_level_beam_aliases_warn(tmp_path: Path) -> None:
+    # U-TOPLEVEL-ALIASES: warnAlias = lib.warnOnInstantiate for derivations, so
+    # instantiating warns (once per value) and `name`/`meta` do not.
+    path = flake(
+        tmp_path,
+        """
+        elixir = pkgs.elixir.drvPath;
+        elixirName = pkgs.elixir.name;
+        sameAsSet = pkgs.elixir_1_19.drvPath == pkgs.beamPackages.elixir_1_19.drvPath;
+        elixir17 = pkgs.elixir_1_17.drvPath;
+        erlang27 = pkgs.erlang_27.version;
+        exDoc = "${pkgs.ex_doc}";
+        viaSet = pkgs.beamPackages.elixir.drvPath;
+        elixir20 = pkgs.elixir_1_20;
+        erlang29 = pkgs.erlang_29;
+        elixir15 = pkgs.elixir_1_15.drvPath;
+        erlang26 = pkgs.erlang_26.drvPath;
+        noAliases = (import nixpkgs { inherit system; config.allowAliases = false; }) ? elixir;
+        """,
+    )
+    deprecated = "is deprecated in favor of using the beamPackages sets."
+    _, err = eval_with_stderr(path, "elixir")
+    assert warnings_of(err) == [f"'elixir' {deprecated} Use 'beamPackages.elixir' instead."]
+    _, err = eval_with_stderr(path, "elixirName")
+    assert warnings_of(err) == []
+    out, err = eval_with_stderr(path, "sameAsSet")
+    assert out == "true"
+    assert warnings_of(err) == [
+        f"'elixir_1_19' {deprecated} Use 'beamPackages.elixir_1_19' instead."
+    ]
+    # beamPackages is OTP 28, beyond 1.17's maximum (U-ELIXIR-OTP-BOUNDS)
+    assert "Unsupported elixir and erlang OTP combination." in eval_error(path, "elixir17")
+    out, err = eval_with_stderr(path, "erlang27")
+    assert out == '"27.3.4.17"'
+    assert warnings_of(err) == [f"'erlang_27' {deprecated} Use 'beam27Packages.erlang' instead."]
+    _, err = eval_with_stderr(path, "exDoc")
+    assert warnings_of(err)[:1] == [f"'ex_doc' {deprecated} Use 'beamPackages.ex_doc' instead."]
+    _, err = eval_with_stderr(path, "viaSet")
+    assert warnings_of(err) == []
+    assert "attribute 'elixir_1_20' missing" in eval_error(path, "elixir20")
+    assert "attribute 'erlang_29' missing" in eval_error(path, "erlang29")
+    assert "'elixir_1_15' has been removed" in eval_error(path, "elixir15")
+    assert "'erlang_26' has been removed, as it is EOL" in eval_error(path, "erlang26")
+    assert nix_eval(path, "noAliases") == "false"
+
+
+def test_nixfmt_alias_and_tree(tmp_path: Path) -> None:
+    # U-NIXFMT
+    path = flake(
+        tmp_path,
+        """
+        same = pkgs.nixfmt-rfc-style.drvPath == pkgs.nixfmt.drvPath;
+        tree = lib.getExe pkgs.nixfmt-tree;
+        classic = pkgs.nixfmt-classic.drvPath;
+        """,
+    )
+    out, err = eval_with_stderr(path, "same")
+    assert out == "true"
+    assert warnings_of(err) == [
+        "nixfmt-rfc-style is now the same as pkgs.nixfmt which should be used instead."
+    ]
+    out, err = eval_with_stderr(path, "tree")
+    assert out.endswith('/bin/treefmt"')
+    assert warnings_of(err) == []
+    assert "nixfmt-classic has been removed" in eval_error(path, "classic")
+
+
+def test_tailwindcss_and_esbuild(tmp_path: Path) -> None:
+    # U-TAILWINDCSS, U-ESBUILD
+    path = flake(
+        tmp_path,
+        """
+        versions = {
+          tailwindcss_3 = pkgs.tailwindcss_3.version;
+          tailwindcss_4 = pkgs.tailwindcss_4.version;
+          tailwindcss = pkgs.tailwindcss.version;
+          esbuild = pkgs.esbuild.version;
+          platforms4 = pkgs.tailwindcss_4.meta.platforms;
+        };
+        exe3 = lib.getExe pkgs.tailwindcss_3;
+        exe4 = lib.getExe pkgs.tailwindcss_4;
+        esbuild = lib.getExe pkgs.esbuild;
+        darwin4 = nixpkgs.legacyPackages.aarch64-darwin.tailwindcss_4.drvPath;
+        x86Darwin4 = (import nixpkgs { system = "x86_64-darwin"; config.allowDeprecatedx86_64Darwin = "force"; }).tailwindcss_4.drvPath;
+        """,
+    )
+    assert nix_eval_json(path, "versions") == {
+        "tailwindcss_3": "3.4.17",
+        "tailwindcss_4": "4.3.2",
+        "tailwindcss": "3.4.17",
+        "esbuild": "0.27.2",
+        "platforms4": ["aarch64-darwin", "aarch64-linux", "x86_64-linux"],
+    }
+    assert nix_eval(path, "exe3").endswith('/bin/tailwindcss"')
+    assert nix_eval(path, "exe4").endswith('/bin/tailwindcss"')
+    assert nix_eval(path, "esbuild").endswith('/bin/esbuild"')
+    assert DRV_RE.match(nix_eval(path, "darwin4"))
+    assert "tailwindcss has not been packaged for x86_64-darwin yet." in eval_error(
+        path, "x86Darwin4"
+    )
+
+
+def test_lib_warn_prints_an_evaluation_warning(tmp_path: Path) -> None:
+    # U-LIB-WARN: on Nix 2.8 (no builtins.warn) a trace with the same prefix.
+    path = flake(tmp_path, 'x = lib.warn "careful" 1; y = lib.warnIf false "no" 2;')
+    out, err = eval_with_stderr(path, "x")
+    assert out == "1"
+    assert warnings_of(err) == ["careful"]
+    out, err = eval_with_stderr(path, "y")
+    assert out == "2"
+    assert warnings_of(err) == []
+
+
+def test_bindgen_hook_uses_the_sets_clang(tmp_path: Path) -> None:
+    # U-BINDGEN-HOOK, U-PKGSMUSL
+    path = flake(
+        tmp_path,
+        """
+        glibc = pkgs.rustPlatform.bindgenHook.clang.mockHostPlatform;
+        musl = pkgs.pkgsMusl.rustPlatform.bindgenHook.clang.mockHostPlatform;
+        """,
+    )
+    assert nix_eval(path, "glibc") == '"x86_64-unknown-linux-gnu"'
+    assert nix_eval(path, "musl") == '"x86_64-unknown-linux-musl"'
 
 
 def test_import_nixpkgs_needs_system_in_pure_mode(tmp_path: Path) -> None:
@@ -663,7 +1191,7 @@ self
 
 def test_mix2nix_shaped_deps_file(tmp_path: Path) -> None:
     let = """
-        beamPackages = pkgs.beamMinimal27Packages.extend (final: prev: { elixir = final.elixir_1_17; });
+        beamPackages = pkgs.beamMinimal27Packages.overrideScope (final: prev: { elixir = final.elixir_1_17; });
         mixNixDeps = import ./nix/deps.nix {
           inherit lib beamPackages;
           overrides = final: prev: {
@@ -679,12 +1207,12 @@ def test_mix2nix_shaped_deps_file(tmp_path: Path) -> None:
     """
     path = flake(
         tmp_path,
-        "rel = rel.drvPath; names = rel.mockEnv.mixNixDepNames; jason = mixNixDeps.jason.mockEnv;",
+        "rel = rel.drvPath; names = builtins.attrNames rel.mixNixDeps; jason = mixNixDeps.jason.mockEnv;",
         let=let,
         files={"nix/deps.nix": DEPS_NIX, "config/config.exs": "import Config\n"},
     )
     assert DRV_RE.match(nix_eval(path, "rel"))
-    assert nix_eval(path, "names") == '"jason telemetry"'
+    assert nix_eval_json(path, "names") == ["jason", "telemetry"]
     jason = nix_eval_json(path, "jason")
     assert jason["appConfigPath"].startswith("/nix/store/")
     assert "elixir-1.17.3" in jason["nativeBuildInputs"]

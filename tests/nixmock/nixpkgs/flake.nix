@@ -3,6 +3,8 @@
 # Upstream reference: NixOS/nixpkgs flake.nix (outputs `lib` and
 # `legacyPackages.<system>`; `import nixpkgs { system; overlays; }` goes
 # through default.nix). No inputs, so nothing is ever fetched.
+# legacyPackages.x86_64-darwin still exists but throws when used (U-X86-DARWIN
+# in docs/UPSTREAM.md): default.nix refuses x86_64-darwin like nixpkgs 26.11.
 {
   description = "nixgen test mock of nixpkgs (evaluation only, nothing builds)";
 

@@ -2,9 +2,12 @@
 #
 # Upstream reference (behaviour modelled, code not copied):
 #   NixOS/nixpkgs lib/default.nix, lib/trivial.nix, lib/fixed-points.nix,
-#   lib/customisation.nix (makeOverridable, callPackageWith),
+#   lib/customisation.nix (makeOverridable, callPackageWith, makeScope,
+#   extendMkDerivation), lib/derivations.nix (warnOnInstantiate),
 #   lib/strings.nix, lib/lists.nix, lib/attrsets.nix, lib/sources.nix,
 #   lib/fileset/default.nix (see ./fileset.nix).
+# Registry entries (docs/UPSTREAM.md): U-LIB-WARN (warn, warnOnInstantiate),
+# U-LIB-SCOPE (makeScope, makeOverridable, extendMkDerivation).
 #
 # Every function here behaves like its nixpkgs namesake for the inputs nixgen
 # produces; anything not listed is simply missing (an evaluation that needs it
@@ -31,7 +34,20 @@ let
     isDerivation = x: b.isAttrs x && (x.type or null) == "derivation";
     isStringLike = x: b.isString x || b.isPath x || (b.isAttrs x && (x ? outPath || x ? __toString));
     boolToString = x: if x then "true" else "false";
-    warn = msg: v: b.trace "warning: ${msg}" v;
+    # U-LIB-WARN: builtins.warn where Nix has it (>= 2.23), else a trace with
+    # the same "evaluation warning: " prefix (Debian's Nix 2.8 prints
+    # "trace: evaluation warning: ..." on stderr); NIX_ABORT_ON_WARN aborts.
+    warn = b.warn or (msg: v:
+      assert b.isString msg;
+      if b.elem (b.getEnv "NIX_ABORT_ON_WARN") [ "1" "true" "yes" ] then
+        b.trace "evaluation warning: ${msg}" (abort "NIX_ABORT_ON_WARN=true; warnings are treated as unrecoverable errors.")
+      else
+        b.trace "evaluation warning: ${msg}" v);
+    # U-LIB-WARN: every attribute but meta/name/type/outputName warns when read,
+    # so instantiating (drvPath, outPath, "${drv}") warns and `nix search` does not.
+    warnOnInstantiate = msg: drv:
+      let drvToWrap = b.removeAttrs drv [ "meta" "name" "type" "outputName" ]; in
+      drv // b.mapAttrs (_: warn msg) drvToWrap;
     warnIf = cond: msg: if cond then warn msg else id;
     warnIfNot = cond: msg: if cond then id else warn msg;
     throwIf = cond: msg: if cond then throw msg else id;
@@ -46,6 +62,12 @@ let
     versionOlder = v1: v2: b.compareVersions v2 v1 == 1;
     versionAtLeast = v1: v2: !(versionOlder v1 v2);
     toFunction = v: if isFunction v then v else _: v;
+    toInt = str:
+      let m = b.match "[[:space:]]*(-?[0-9]+)[[:space:]]*" str; in
+      if m == null then throw "toInt: Could not convert ${b.toJSON str} to int." else b.fromJSON (b.head m);
+    # nixos-unstable (26.11): the oldest supported release is 26.05 (U-NIXFMT).
+    oldestSupportedRelease = 2605;
+    oldestSupportedReleaseIsAtLeast = release: release <= oldestSupportedRelease;
     inNixShell = false;
 
     # ---- fixed points ------------------------------------------------------
@@ -76,8 +98,10 @@ let
       else b.functionArgs f;
     mirrorFunctionArgs = f: g: setFunctionArgs g (functionArgs f);
 
-    # Like nixpkgs' makeOverridable: the result gets `.override` (re-call with
-    # changed arguments) and an `.overrideAttrs` that keeps `.override`.
+    # U-LIB-SCOPE: like nixpkgs' makeOverridable. An attribute-set result gets
+    # `.override` (re-call with changed arguments) and an `.overrideAttrs` that
+    # keeps `.override`; a function result (e.g. `callPackage ./build-mix.nix { }`)
+    # only gets `.override`, and what it returns when called is not wrapped.
     makeOverridable = f:
       let
         wrapped = origArgs:
@@ -94,7 +118,7 @@ let
               overrideAttrs = fdrv: makeOverridable (args: (f args).overrideAttrs fdrv) origArgs;
             }
           else if isFunction result then
-            (mirrorFunctionArgs result (makeOverridable result)) // { override = overrideThis; }
+            setFunctionArgs result (functionArgs result) // { override = overrideThis; }
           else
             result;
       in
@@ -106,6 +130,40 @@ let
         fargs = functionArgs f;
       in
       makeOverridable f (b.intersectAttrs fargs autoArgs // args);
+
+    # U-LIB-SCOPE: lib.makeScope. `overrideScope g` re-runs the whole set with
+    # `g` applied to its fixed point, so every member called with
+    # `self.callPackage` sees the overridden members (e.g. a new `erlang`
+    # reaches elixir, hex, rebar3, buildMix and mixRelease). No `extend`.
+    makeScope = newScope: f:
+      let
+        self = f self // {
+          newScope = scope: newScope (self // scope);
+          callPackage = self.newScope { };
+          overrideScope = g: makeScope newScope (extends g f);
+          packages = f;
+        };
+      in
+      self;
+
+    # U-LIB-SCOPE: lib.extendMkDerivation (mixRelease, buildMix, buildRebar3):
+    # the caller's attributes minus `excludeDrvArgNames`, overlaid by what
+    # `extendDrvArgs` returns (so a returned `env` or `passthru` replaces the
+    # caller's unless the builder merges it itself).
+    extendMkDerivation =
+      { constructDrv
+      , excludeDrvArgNames ? [ ]
+      , excludeFunctionArgNames ? [ ]
+      , extendDrvArgs
+      , inheritFunctionArgs ? true
+      , transformDrv ? id
+      }:
+      setFunctionArgs
+        (fpargs: transformDrv (constructDrv (finalAttrs:
+          let args = toFunction fpargs finalAttrs; in
+          b.removeAttrs args excludeDrvArgNames // extendDrvArgs finalAttrs args)))
+        (functionArgs (extendDrvArgs { })
+          // optionalAttrs inheritFunctionArgs (b.removeAttrs (functionArgs constructDrv) excludeFunctionArgNames));
 
     # ---- lists -------------------------------------------------------------
     optional = cond: elem: if cond then [ elem ] else [ ];
@@ -183,6 +241,7 @@ let
       assert assertMsg (isDerivation x) "lib.meta.getExe': The first argument is of type ${b.typeOf x}, but it should be a derivation instead.";
       "${getBin x}/bin/${y}";
     isAttrsNonDerivation = x: b.isAttrs x && !isDerivation x;
+    makeBinPath = pkgs: b.concatStringsSep ":" (b.map (p: "${getBin p}/bin") pkgs);
 
     # ---- strings -----------------------------------------------------------
     concatStrings = b.concatStringsSep "";
@@ -241,6 +300,7 @@ let
     customisation = libSelf;
     fixedPoints = libSelf;
     meta = libSelf;
+    derivations = libSelf;
     versions = {
       major = v: b.elemAt (splitString "." v) 0;
       minor = v: b.elemAt (splitString "." v) 1;
@@ -318,7 +378,7 @@ let
     mkOption = attrs: attrs // { _type = "option"; };
     mkPackageOption = _pkgs: name: extra: { _type = "option"; description = "The ${name} package to use."; } // extra;
     types = throw "mock nixpkgs: lib.types is not mocked (module options are not evaluated by these tests)";
-    version = "25.11-mock";
+    version = "26.11-mock";
     trivialVersion = version;
   };
 in

@@ -11,6 +11,19 @@
 #   NixOS/nixpkgs pkgs/build-support/docker/default.nix
 #     (dockerTools.buildLayeredImage / streamLayeredImage: no `...`)
 #
+# nixos-unstable (26.11) facts, each cited by its docs/UPSTREAM.md entry:
+#   U-PKGSMUSL          pkgsMusl: a native musl re-import on 64-bit Linux, throws elsewhere
+#   U-BEAM-VERSIONS     beam27/28/29Packages, beamMinimal27/28/29Packages,
+#                       beamPackages = beamMinimalPackages' OTP = 28, no beam26Packages
+#   U-TOPLEVEL-ALIASES  top-level elixir, elixir_1_17..1_19, erlang, erlang_27/28,
+#                       ex_doc warn (warnAlias); elixir_1_15/1_16, erlang_26 throw;
+#                       no top-level elixir_1_20 / erlang_29
+#   U-NIXFMT            nixfmt-rfc-style warns and is nixfmt; nixfmt-tree (treefmt)
+#   U-TAILWINDCSS       tailwindcss_3 3.4.17, tailwindcss_4 4.3.2, tailwindcss = _3
+#   U-ESBUILD           esbuild 0.27.2
+#   U-BINDGEN-HOOK      rustPlatform.bindgenHook uses the set's own clang
+# Aliases are added only with config.allowAliases (default true), as upstream.
+#
 # `rust-bin` is NOT defined here: it only exists once the rust-overlay
 # overlay is applied.
 { lib, platforms, buildSystem, hostPlatform, config ? { }, overlays ? [ ] }:
@@ -27,12 +40,34 @@ let
     let
       inherit (import ./stdenv.nix { inherit lib buildSystem hostPlatform; }) mkDerivation;
       fetchers = import ./fetchers.nix { inherit lib buildSystem; };
-      beam = import ./beam.nix {
-        inherit lib mkDerivation;
+      # U-BEAM-SCOPE: the BEAM sets are scopes over this (the enclosing) set.
+      beamSets = import ./beam.nix {
+        inherit lib config;
         pkgs = self;
-        inherit (fetchers) fetchurl;
-        inherit (self) writeText;
       };
+      allowAliases = config.allowAliases or true;
+
+      # U-TOPLEVEL-ALIASES: aliases.nix's warnAlias (a derivation warns when
+      # instantiated, lib.warnOnInstantiate; other values when read).
+      warnAlias = msg: v:
+        if lib.isDerivation v then lib.warnOnInstantiate msg v
+        else if b.isAttrs v then b.mapAttrs (_: lib.warn msg) v
+        else if lib.isFunction v then arg: lib.warn msg (v arg)
+        else if b.isList v then b.map (lib.warn msg) v
+        else lib.warn msg v;
+      deprecatedBeam = name: use: value:
+        warnAlias "'${name}' is deprecated in favor of using the beamPackages sets. Use '${use}' instead." value;
+
+      # U-TAILWINDCSS: prebuilt binaries; a system missing from the package's
+      # platform map throws when the derivation is instantiated.
+      tailwind = { pname, version, plat }:
+        placeholder pname {
+          inherit version;
+          mainProgram = "tailwindcss";
+          tailwindTarget = plat.${hostPlatform.system}
+            or (throw "tailwindcss has not been packaged for ${hostPlatform.system} yet.");
+          meta.platforms = b.attrNames plat;
+        };
 
       buildPlatform = platforms.native buildSystem;
       isCross = hostPlatform.config != buildPlatform.config;
@@ -41,8 +76,8 @@ let
         inherit pname;
         version = extra.version or "1.0-mock";
         outputs = [ "out" "bin" "dev" "lib" ];
-        meta.mainProgram = extra.mainProgram or pname;
-      } // b.removeAttrs extra [ "version" "mainProgram" ]);
+        meta = { mainProgram = extra.mainProgram or pname; } // extra.meta or { };
+      } // b.removeAttrs extra [ "version" "mainProgram" "meta" ]);
 
       cc = placeholder "cc-wrapper" { version = "14"; mainProgram = "cc"; targetPrefix = if isCross then "${hostPlatform.config}-" else ""; };
 
@@ -233,8 +268,9 @@ let
 
       placeholderNames = [
         "openssl" "pkg-config" "cmake" "protobuf" "zstd" "lz4" "bzip2" "libgit2" "oniguruma" "dbus"
-        "libvirt" "sqlite" "perl" "esbuild" "tailwindcss" "tailwindcss_4" "git" "cacert" "nixfmt-rfc-style"
-        "nixfmt" "alejandra" "bashInteractive" "bash" "coreutils" "gnused" "gnugrep" "gawk" "findutils"
+        "libvirt" "sqlite" "perl" "git" "gitMinimal" "cacert"
+        "nixfmt" "nixfmt-tree" "alejandra" "bashInteractive" "bashNonInteractive" "bash" "coreutils" "gnused"
+        "gnugrep" "gawk" "findutils" "bbe" "writableTmpDirAsHomeHook" "wget"
         "which" "gnumake" "gnutar" "gzip" "xz" "unzip" "curl" "jq" "ripgrep" "file" "procps" "zlib"
         "libffi" "ncurses" "libiconv" "glibcLocales" "iana-etc" "tzdata" "makeWrapper" "python3"
         "inotify-tools" "mold" "lld" "gcc" "musl" "glibc" "cargo" "rustc" "rustfmt" "clippy" "rust-analyzer"
@@ -245,8 +281,10 @@ let
       mainPrograms = {
         nodejs = "node";
         git = "git";
-        "nixfmt-rfc-style" = "nixfmt";
+        "nixfmt-tree" = "treefmt";
         bashInteractive = "bash";
+        bashNonInteractive = "bash";
+        gitMinimal = "git";
         python3 = "python3";
         pkg-config = "pkg-config";
       };
@@ -277,11 +315,12 @@ let
       extend = overlay: mkPkgsFor hostPlatform (overlays ++ [ overlay ]);
       appendOverlays = extra: if extra == [ ] then self else mkPkgsFor hostPlatform (overlays ++ extra);
 
+      # U-PKGSMUSL: native (build = host = musl) re-import with the same overlays.
       pkgsMusl =
         if hostPlatform.isLinux && hostPlatform.is64bit then
           mkPkgsFor (platforms.musl hostPlatform.system) overlays
         else
-          throw "Musl libc only supports 64-bit Linux systems.";
+          throw "Musl libc only supports 64-bit Linux systems, and i686-linux.";
       pkgsCross = lib.mapAttrs (_: host: mkPkgsFor host overlays) platforms.examples;
 
       inherit (fetchers) fetchurl fetchzip fetchgit fetchFromGitHub;
@@ -314,7 +353,8 @@ let
       llvmPackages_18 = llvm;
       llvmPackages_19 = llvm;
       rustPlatform = {
-        bindgenHook = placeholder "rust-bindgen-hook" { };
+        # U-BINDGEN-HOOK: substitutes this set's clang (its libc's headers).
+        bindgenHook = placeholder "rust-bindgen-hook" { clang = llvm.clang; libclang = llvm.libclang; };
         buildRustPackage = _: throw "mock nixpkgs: rustPlatform.buildRustPackage is not mocked (use crane)";
       };
       darwin = {
@@ -324,46 +364,59 @@ let
       };
       apple-sdk = placeholder "apple-sdk" { version = "14.4"; };
 
-      # BEAM
-      inherit (beam)
-        beam26Packages beam27Packages beam28Packages
-        beamMinimal26Packages beamMinimal27Packages beamMinimal28Packages;
-      beamPackages = self.beam27Packages;
-      beamMinimalPackages = self.beamMinimal27Packages;
-      beam = {
-        packages = {
-          erlang = self.beam27Packages;
-          erlang_26 = self.beam26Packages;
-          erlang_27 = self.beam27Packages;
-          erlang_28 = self.beam28Packages;
-        };
-        interpreters = {
-          erlang = self.beam27Packages.erlang;
-          erlang_26 = self.beam26Packages.erlang;
-          erlang_27 = self.beam27Packages.erlang;
-          erlang_28 = self.beam28Packages.erlang;
-        };
+      # U-ESBUILD, U-TAILWINDCSS
+      esbuild = placeholder "esbuild" { version = "0.27.2"; };
+      tailwindcss_3 = tailwind {
+        pname = "tailwindcss_3";
+        version = "3.4.17";
+        plat = { aarch64-darwin = "macos-arm64"; aarch64-linux = "linux-arm64"; armv7l-linux = "linux-armv7"; x86_64-linux = "linux-x64"; };
       };
-      beam_minimal = {
-        packages = {
-          erlang = self.beamMinimal27Packages;
-          erlang_26 = self.beamMinimal26Packages;
-          erlang_27 = self.beamMinimal27Packages;
-          erlang_28 = self.beamMinimal28Packages;
-        };
+      tailwindcss_4 = tailwind {
+        pname = "tailwindcss_4";
+        version = "4.3.2";
+        plat = { aarch64-darwin = "macos-arm64"; aarch64-linux = "linux-arm64"; x86_64-linux = "linux-x64"; };
       };
-      erlang = self.beamPackages.erlang;
-      erlang_26 = self.beam26Packages.erlang;
-      erlang_27 = self.beam27Packages.erlang;
-      erlang_28 = self.beam28Packages.erlang;
-      elixir = self.beamPackages.elixir;
-      elixir_1_15 = self.beamPackages.elixir_1_15;
-      elixir_1_16 = self.beamPackages.elixir_1_16;
-      elixir_1_17 = self.beamPackages.elixir_1_17;
-      elixir_1_18 = self.beamPackages.elixir_1_18;
-      elixir_1_19 = self.beamPackages.elixir_1_19;
+      tailwindcss = self.tailwindcss_3;
+
+      # BEAM (U-BEAM-VERSIONS): all-packages.nix takes each set's `beamPackages`.
+      inherit (beamSets) beam beam_minimal;
+      beam27Packages = self.beam.packages.erlang_27.beamPackages;
+      beam28Packages = self.beam.packages.erlang_28.beamPackages;
+      beam29Packages = self.beam.packages.erlang_29.beamPackages;
+      beamMinimal27Packages = self.beam_minimal.packages.erlang_27.beamPackages;
+      beamMinimal28Packages = self.beam_minimal.packages.erlang_28.beamPackages;
+      beamMinimal29Packages = self.beam_minimal.packages.erlang_29.beamPackages;
+      beamPackages = self.beam.packages.erlang.beamPackages;
+      beamMinimalPackages = self.beam_minimal.packages.erlang.beamPackages;
       rebar3 = self.beamPackages.rebar3;
       elixir-ls = self.beamPackages.elixir-ls;
+    }
+    // lib.optionalAttrs allowAliases {
+      # U-TOPLEVEL-ALIASES (aliases.nix, added 2026-06-15 / 2026-04-01)
+      elixir = deprecatedBeam "elixir" "beamPackages.elixir" self.beamPackages.elixir;
+      elixir_1_15 = throw "'elixir_1_15' has been removed, due to the removal of erlang_26 as EOL";
+      elixir_1_16 = throw "'elixir_1_16' has been removed, due to the removal of erlang_26 as EOL";
+      elixir_1_17 = deprecatedBeam "elixir_1_17" "beamPackages.elixir_1_17" self.beamPackages.elixir_1_17;
+      elixir_1_18 = deprecatedBeam "elixir_1_18" "beamPackages.elixir_1_18" self.beamPackages.elixir_1_18;
+      elixir_1_19 = deprecatedBeam "elixir_1_19" "beamPackages.elixir_1_19" self.beamPackages.elixir_1_19;
+      erlang = deprecatedBeam "erlang" "beamPackages.erlang" self.beamPackages.erlang;
+      erlang_26 = throw "'erlang_26' has been removed, as it is EOL";
+      erlang_27 = deprecatedBeam "erlang_27" "beam27Packages.erlang" self.beam27Packages.erlang;
+      erlang_28 = deprecatedBeam "erlang_28" "beam28Packages.erlang" self.beam28Packages.erlang;
+      ex_doc = deprecatedBeam "ex_doc" "beamPackages.ex_doc" self.beamPackages.ex_doc;
+      # U-NIXFMT
+      nixfmt-rfc-style =
+        if lib.oldestSupportedReleaseIsAtLeast 2511 then
+          warnAlias "nixfmt-rfc-style is now the same as pkgs.nixfmt which should be used instead." self.nixfmt
+        else
+          self.nixfmt;
+      nixfmt-classic =
+        if lib.oldestSupportedReleaseIsAtLeast 2605 then
+          throw "nixfmt-classic has been removed as it is deprecated and unmaintained."
+        else
+          warnAlias "nixfmt-classic is deprecated and unmaintained. We recommend switching to nixfmt." self.nixfmt;
+      # U-X86-DARWIN
+      pkgsx86_64Darwin = throw "pkgsx86_64Darwin has been removed, as support for the platform has been dropped; see https://nixos.org/manual/nixpkgs/unstable/release-notes#x86_64-darwin-26.11";
     };
 in
 lib.fix (lib.extends (lib.composeManyExtensions (b.map lib.toExtension overlays)) base)
