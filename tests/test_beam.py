@@ -16,21 +16,31 @@ def app(elixir: str | None) -> MixProject:
 
 
 @pytest.mark.parametrize(("requirement", "otp", "elixir"), [
-    ("~> 1.15", 27, "elixir_1_18"),
-    (None, 27, "elixir_1_18"),
-    ("~> 1.16.0", 26, "elixir_1_16"),
+    # None: the package set's own Elixir (1.18 in nixos-unstable 26.11), which moves with nixpkgs
+    ("~> 1.15", 28, None),
+    (None, 28, None),
+    ("~> 1.17.0", 27, "elixir_1_17"),
     (">= 1.17.0 and < 1.18.0", 27, "elixir_1_17"),
-    ("~> 1.19", 27, "elixir_1_19"),
+    ("~> 1.19", 28, "elixir_1_20"),
+    ("~> 1.19.0", 28, "elixir_1_19"),
 ])
-def test_requirement_picks_newest_allowed(requirement: str | None, otp: int, elixir: str) -> None:
+def test_requirement_picks_newest_allowed(
+    requirement: str | None, otp: int, elixir: str | None
+) -> None:
     beam = choose_beam(None, app(requirement))
     assert (beam.otp, beam.elixir_attr, beam.package_set) == (
         otp, elixir, f"beamMinimal{otp}Packages")
 
 
 def test_tool_versions_win_over_mix_exs() -> None:
-    beam = choose_beam(ToolVersions(".tool-versions", "26.2.5", "1.16.3-otp-26"), app("~> 1.18"))
-    assert (beam.otp, beam.elixir_attr, beam.source) == (26, "elixir_1_16", ".tool-versions")
+    beam = choose_beam(ToolVersions(".tool-versions", "27.2", "1.17.3-otp-27"), app("~> 1.18"))
+    assert (beam.otp, beam.elixir_attr, beam.source) == (27, "elixir_1_17", ".tool-versions")
+
+
+def test_otp_29_is_available() -> None:
+    """ecto_libsql pins OTP 29 in mise.toml: nixos-unstable has beamMinimal29Packages."""
+    beam = choose_beam(ToolVersions("mise.toml", "29.0.1", None), app("~> 1.15"))
+    assert (beam.otp, beam.package_set, beam.elixir_attr) == (29, "beamMinimal29Packages", None)
 
 
 def test_settings_win_over_tool_versions() -> None:
@@ -41,13 +51,17 @@ def test_settings_win_over_tool_versions() -> None:
 @pytest.mark.parametrize(("versions", "message"), [
     (ToolVersions(".tool-versions", "24.3", None), "Erlang/OTP 24 is not available"),
     (ToolVersions(".tool-versions", "27.1", "1.12.3"), "Elixir 1.12 is not in nixpkgs"),
-    (ToolVersions(".tool-versions", "28.0", "1.16.0"), "Elixir 1.16 is not built for OTP 28"),
+    (ToolVersions(".tool-versions", "26.2", None), "Erlang/OTP 26 is not available"),
+    (ToolVersions(".tool-versions", "28.0", "1.16.0"), "Elixir 1.16 is not in nixpkgs"),
+    (ToolVersions(".tool-versions", "29.0", "1.19.1"), "Elixir 1.19 is not built for OTP 29"),
 ])
 def test_unavailable_versions_are_clear_errors(versions: ToolVersions, message: str) -> None:
     with pytest.raises(ResolveError) as info:
         choose_beam(versions, app(None))
     assert message in str(info.value)
     assert "nixgen.toml" in str(info.value) or "use OTP" in str(info.value)
+    if "not available" in message or "not in nixpkgs" in message:
+        assert "nixos-unstable (26.11)" in str(info.value)  # what the table describes
 
 
 def test_requirement_nothing_satisfies() -> None:
