@@ -51,7 +51,7 @@ def test_release_runs_assets_deploy_with_nixpkgs_binaries(tmp_path: Path) -> Non
     env = nix_eval_json(root, "packages.x86_64-linux.default.mockEnv")
     assert env["MIX_ESBUILD_PATH"].endswith("/bin/esbuild")
     assert env["MIX_TAILWIND_PATH"].startswith("/nix/store/")
-    assert "tailwindcss-4" in env["MIX_TAILWIND_PATH"]
+    assert "tailwindcss_4-4." in env["MIX_TAILWIND_PATH"]
     assert env["postBuild"].strip() == (
         "(cd . && mix do deps.loadpaths --no-deps-check, assets.deploy)")
     assert env["PRECOMPILED_NIF"] == "true"
