@@ -99,8 +99,8 @@ def _beam(otp: int, elixir: Version, source: str) -> Beam:
             f"Erlang/OTP {otp} is not available as a nixpkgs package set: {table.nixpkgs} "
             f"offers OTP {', '.join(map(str, sorted(table.otp)))}",
             None,
-            f'pin one of those in .tool-versions (`erlang {max(table.otp)}`) or nixgen.toml '
-            f'(`otp = "{max(table.otp)}"`)',
+            f"pin one of those in .tool-versions (`erlang {table.default_otp}`) or nixgen.toml "
+            f'(`otp = "{table.default_otp}"`)',
         )
     if elixir not in table.elixir:
         raise ResolveError(
