@@ -65,3 +65,34 @@ def test_release_env_carries_the_switch(tmp_path: Path) -> None:
     assert env["PRECOMPILED_NIF"] == "true"
     assert env["RUSTLER_PRECOMPILED_FORCE_BUILD_ALL"] == "true"
     assert re.search(r"^export RUSTLER_PRECOMPILED_FORCE_BUILD_ALL='?true'?$", env["preConfigure"], re.M)
+
+
+BINDGEN_PACKAGE = """
+[[package]]
+name = "bindgen"
+version = "0.71.1"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "5f58bf3d7db68cfbac37cfc485a8d711e87e064c3d0fe0435b92f7a407f9d6b3"
+"""
+
+
+@pytest.mark.parametrize("libc", ["musl", "gnu"])
+def test_bindgen_gets_the_targets_c_headers(libc: str, tmp_path: Path) -> None:
+    """bindgenHook's BINDGEN_EXTRA_CLANG_ARGS carry its clang's glibc headers
+    (docs/UPSTREAM.md U-BINDGEN-HOOK); a musl crate gets the target variable bindgen prefers,
+    built from the musl C compiler."""
+    root = copy_fixture("single_crate", tmp_path)
+    lock = root / "native" / "single_nif" / "Cargo.lock"
+    lock.write_text(lock.read_text() + BINDGEN_PACKAGE)
+    init(root, InitOptions(libc=libc))
+    env = nix_eval_json(root, "packages.x86_64-linux.nif-single_nif.mockEnv")
+    assert "rust-bindgen-hook" in env["nativeBuildInputs"]
+    pre_build = env.get("preBuild", "")
+    if libc == "gnu":
+        assert "BINDGEN_EXTRA_CLANG_ARGS" not in pre_build
+        return
+    assert pre_build.startswith("export BINDGEN_EXTRA_CLANG_ARGS_x86_64_unknown_linux_musl=")
+    assert "--target=x86_64-unknown-linux-musl" in pre_build
+    linker = env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"]
+    cc = linker.rsplit("/bin/", 1)[0]
+    assert f"$(< {cc}/nix-support/libc-cflags)" in pre_build  # the musl cc's libc flags
