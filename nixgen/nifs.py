@@ -156,6 +156,7 @@ def plan_nifs(
     crates = []
     for package, nifs in _nif_packages(project):
         toolchain = toolchain_for(project, package.dir)
+        _check_lock_readable(_lock_of(project, package), toolchain)
         toolchains[toolchain.key] = toolchain
         crates.append(_crate(project, package, nifs, toolchain.key, hashes))
     _check_unique(crates)
@@ -218,6 +219,26 @@ def _locked_rustler(lock: CargoLock) -> Version | None:
 
 def _lock_path(package: CargoPackage) -> str:
     return join(package.workspace_root, "Cargo.lock")
+
+
+# The oldest cargo that reads a Cargo.lock of each version (docs/UPSTREAM.md U-CARGO-LOCKFILE).
+_LOCK_READABLE_SINCE = {4: (1, 78)}
+
+
+def _check_lock_readable(lock: CargoLock, toolchain: RustToolchain) -> None:
+    """A pinned toolchain whose cargo cannot read the lock fails in crane's first step."""
+    needed = _LOCK_READABLE_SINCE.get(lock.version)
+    pinned = re.match(r"^(\d+)\.(\d+)", toolchain.channel)
+    if needed is None or pinned is None or (int(pinned[1]), int(pinned[2])) >= needed:
+        return
+    raise InputError(
+        f"{lock.path} is a version {lock.version} lock file, which the cargo of the pinned "
+        f"toolchain {toolchain.channel} ({toolchain.key}) cannot read: it needs "
+        f"{needed[0]}.{needed[1]} or later",
+        Position(toolchain.key),
+        f"pin Rust {needed[0]}.{needed[1]} or later in {toolchain.key}, or write the lock "
+        f"with that toolchain's cargo (`cargo +{toolchain.channel} generate-lockfile`)",
+    )
 
 
 def _lock_of(project: Project, package: CargoPackage) -> CargoLock:

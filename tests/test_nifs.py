@@ -418,7 +418,7 @@ def test_pinned_toolchain_is_used() -> None:
     (toolchain,) = result.toolchains
     assert (toolchain.key, toolchain.channel, toolchain.profile) == (
         "rust-toolchain.toml",
-        "1.76.0",
+        "1.78.0",
         "minimal",
     )
     assert toolchain.components == ("rustfmt", "clippy")
@@ -829,3 +829,17 @@ def test_output_hash_key_is_decoded_like_crane(source: str, key: str) -> None:
     from nixgen.nifs import CargoGitHash
 
     assert CargoGitHash(source, "https://h/r", "abc", "sha256-x").key == key
+
+
+def test_pinned_toolchain_too_old_for_the_lock_stops(tmp_path: Path) -> None:
+    """cargo < 1.78 cannot read a version-4 Cargo.lock (docs/UPSTREAM.md U-CARGO-LOCKFILE):
+    crane's build would fail on its first cargo call, so init says so first."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "nifs_toolchain", root, ignore=shutil.ignore_patterns("expected"))
+    toolchain = root / "rust-toolchain.toml"
+    toolchain.write_text(toolchain.read_text().replace('"1.78.0"', '"1.77.2"'))
+    with pytest.raises(InputError) as info:
+        plan_nifs(load_project(root))
+    message = str(info.value)
+    assert message.startswith("rust-toolchain.toml: ")
+    assert "version 4 lock file" in message and "1.77.2" in message and "1.78 or later" in message
