@@ -402,7 +402,7 @@ class _GitHashes:
                     f"records their hashes in {NIFS_FILE}",
                 )
             self._hashes[key] = self._prefetcher.prefetch_git(
-                source.url, source.rev, submodules=True
+                source.url, source.rev, submodules=True, lfs=True  # as crane fetches
             )
             fetched = CargoGitHash(lock_source(source), source.url, source.rev, self._hashes[key])
             self.fetched.append(fetched)

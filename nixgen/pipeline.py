@@ -58,9 +58,11 @@ class _ReportingPrefetcher:
         self._inner = inner
         self._counter = counter
 
-    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
+    def prefetch_git(
+        self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
+    ) -> str:
         self._counter(url)
-        return self._inner.prefetch_git(url, rev, submodules=submodules)
+        return self._inner.prefetch_git(url, rev, submodules=submodules, lfs=lfs)
 
 
 @dataclass

@@ -24,8 +24,11 @@ log = logging.getLogger(__name__)
 class Prefetcher(Protocol):
     """Something that turns a git source into the SRI hash for `fetchgit`."""
 
-    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
-        """SRI sha256 of the checkout of `url` at `rev` without `.git`."""
+    def prefetch_git(
+        self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
+    ) -> str:
+        """SRI sha256 of the checkout of `url` at `rev` without `.git` (`lfs`: with Git LFS
+        files fetched, as fetchgit's `fetchLFS = true`)."""
         ...
 
 
@@ -67,10 +70,16 @@ class CachedPrefetcher:
         self._inner = inner
         self._hashes: dict[GitKey, str] = dict(known or {})
 
-    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
+    def prefetch_git(
+        self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
+    ) -> str:
+        # `lfs` is not part of the key: Cargo sources are always fetched as crane does
+        # (submodules and LFS), Mix ones never with LFS.
         key = GitKey(url, rev, submodules)
         if key not in self._hashes:
-            self._hashes[key] = self._inner.prefetch_git(url, rev, submodules=submodules)
+            self._hashes[key] = self._inner.prefetch_git(
+                url, rev, submodules=submodules, lfs=lfs
+            )
         return self._hashes[key]
 
 
@@ -84,46 +93,53 @@ class GitPrefetcher:
             use_nix_prefetch_git = which("nix-prefetch-git")
         self._use_nix_prefetch_git = use_nix_prefetch_git
 
-    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
+    def prefetch_git(
+        self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
+    ) -> str:
         _check_arguments(url, rev)
         if not self._use_nix_prefetch_git:
-            return self._with_git(url, rev, submodules)
+            return self._with_git(url, rev, submodules, lfs)
         try:
-            return self._with_nix_prefetch_git(url, rev, submodules)
+            return self._with_nix_prefetch_git(url, rev, submodules, lfs)
         except ToolError as error:
             raise _fetch_error(url, rev, error) from error
 
-    def _with_nix_prefetch_git(self, url: str, rev: str, submodules: bool) -> str:
+    def _with_nix_prefetch_git(self, url: str, rev: str, submodules: bool, lfs: bool) -> str:
         args = ["nix-prefetch-git", "--url", url, "--rev", rev, "--quiet"]
         if submodules:
             args.append("--fetch-submodules")
+        if lfs:
+            args.append("--fetch-lfs")
         return _hash_from_json(self._runner.run(args))
 
-    def _with_git(self, url: str, rev: str, submodules: bool) -> str:
-        with self.checkout(url, rev, submodules=submodules) as (hash_, _):
+    def _with_git(self, url: str, rev: str, submodules: bool, lfs: bool) -> str:
+        with self.checkout(url, rev, submodules=submodules, lfs=lfs) as (hash_, _):
             return hash_
 
     @contextmanager
     def checkout(
-        self, url: str, rev: str, *, submodules: bool = False
+        self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
     ) -> Iterator[tuple[str, Path]]:
         """The `fetchgit` hash and a temporary checkout without `.git`, to read files from."""
         _check_arguments(url, rev)
         with tempfile.TemporaryDirectory(prefix="nixgen-git-") as tmp:
             checkout = Path(tmp)
             try:
-                self._checkout(url, rev, checkout, submodules)
+                self._checkout(url, rev, checkout, submodules, lfs)
             except ToolError as error:
                 raise _fetch_error(url, rev, error) from error
             remove_dot_git(checkout)
             yield nar_hash(checkout), checkout
 
-    def _checkout(self, url: str, rev: str, checkout: Path, submodules: bool) -> None:
+    def _checkout(
+        self, url: str, rev: str, checkout: Path, submodules: bool, lfs: bool
+    ) -> None:
         # The steps of nixpkgs' nix-prefetch-git. A remote named origin lets
         # relative submodule URLs resolve against `url`, as they do there.
         def git(*args: str) -> None:
-            # A user's core.autocrlf would change file contents; fetchgit's sandbox has none.
-            self._runner.run(["git", "-c", "core.autocrlf=false", *args], cwd=checkout)
+            # A user's core.autocrlf or a system-wide Git LFS filter would change file
+            # contents; fetchgit's sandbox has neither (LFS content comes from `lfs pull`).
+            self._runner.run(["git", *NEUTRAL_GIT_CONFIG, *args], cwd=checkout)
 
         git("init", "--quiet")
         git("remote", "add", "origin", url)
@@ -138,6 +154,38 @@ class GitPrefetcher:
         git("checkout", "--quiet", "--detach", target)
         if submodules:
             git("submodule", "update", "--init", "--recursive", "--quiet")
+        if lfs and _uses_lfs(checkout):
+            # fetchgit's fetchLFS (crane sets it for Cargo git sources: docs/UPSTREAM.md
+            # U-CRANE-GIT-FETCH) checks out LFS files with their content, not their pointers.
+            if not which("git-lfs"):
+                raise ToolError(
+                    f"{url} stores files with Git LFS, which crane fetches, but git-lfs is "
+                    "not installed",
+                    hint="install git-lfs (e.g. `apt-get install git-lfs`) and run nixgen again",
+                )
+            self._runner.run(["git", "lfs", "install", "--local"], cwd=checkout)
+            self._runner.run(["git", "lfs", "pull"], cwd=checkout)
+
+
+NEUTRAL_GIT_CONFIG = (
+    "-c",
+    "core.autocrlf=false",
+    "-c",
+    "filter.lfs.smudge=",
+    "-c",
+    "filter.lfs.process=",
+    "-c",
+    "filter.lfs.required=false",
+)
+
+
+def _uses_lfs(checkout: Path) -> bool:
+    """Whether a checkout has LFS-tracked paths (`filter=lfs` in a .gitattributes)."""
+    return any(
+        "filter=lfs" in attributes.read_text(encoding="utf-8", errors="replace")
+        for attributes in checkout.rglob(".gitattributes")
+        if ".git" not in attributes.relative_to(checkout).parts[:-1]
+    )
 
 
 def _fetch_error(url: str, rev: str, error: ToolError) -> ToolError:

@@ -66,7 +66,9 @@ class FakePrefetcher:
 
     calls: list[tuple[str, str, bool]] = field(default_factory=list)
 
-    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False) -> str:
+    def prefetch_git(
+        self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
+    ) -> str:
         self.calls.append((url, rev, submodules))
         return fake_hash(url, rev)
 

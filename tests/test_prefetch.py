@@ -15,7 +15,14 @@ from fakes import Call, FakePrefetcher, FakeRunner, fake_hash
 from nixgen.errors import InputError, ToolError
 from nixgen.gateway import SubprocessRunner
 from nixgen.nar import hex_to_sri, nar_hash, to_nix_base32
-from nixgen.prefetch import CachedPrefetcher, GitKey, GitPrefetcher, KnownHashes, remove_dot_git
+from nixgen.prefetch import (
+    NEUTRAL_GIT_CONFIG,
+    CachedPrefetcher,
+    GitKey,
+    GitPrefetcher,
+    KnownHashes,
+    remove_dot_git,
+)
 
 requires_nix = pytest.mark.skipif(
     shutil.which("nix-hash") is None, reason="needs nix-hash (Nix) on PATH"
@@ -174,16 +181,16 @@ def test_git_steps_and_fallback_through_the_gateway(tmp_path: Path) -> None:
     runner = FakeRunner(
         {
             ("git",): "",
-            ("git", "-c", "core.autocrlf=false", "fetch", "--quiet", "--depth"): ToolError(
+            ("git", *NEUTRAL_GIT_CONFIG, "fetch", "--quiet", "--depth"): ToolError(
                 "refused"
             ),
-            ("git", "-c", "core.autocrlf=false", "checkout"): checkout,
+            ("git", *NEUTRAL_GIT_CONFIG, "checkout"): checkout,
         }
     )
     got = GitPrefetcher(runner, use_nix_prefetch_git=False).prefetch_git(
         "https://example.org/r.git", "abc123", submodules=True
     )
-    steps = [call.args[3:] for call in runner.calls]
+    steps = [call.args[1 + len(NEUTRAL_GIT_CONFIG) :] for call in runner.calls]
     assert steps == [
         ("init", "--quiet"),
         ("remote", "add", "origin", "https://example.org/r.git"),
@@ -203,7 +210,7 @@ def test_git_failure_names_the_source() -> None:
     runner = FakeRunner(
         {
             ("git",): "",
-            ("git", "-c", "core.autocrlf=false", "fetch"): ToolError(
+            ("git", *NEUTRAL_GIT_CONFIG, "fetch"): ToolError(
                 "`git fetch` failed with exit code 128"
             ),
         }
@@ -282,3 +289,52 @@ def test_fake_prefetcher_hashes_are_valid_sri() -> None:
     value = fake_hash("https://x/r", "abc")
     assert value.startswith("sha256-") and len(value) == len(SRI)
     assert KnownHashes({GitKey("u", "r"): value}).get(GitKey("u", "r")) == value
+
+
+@pytest.mark.skipif(shutil.which("git-lfs") is None, reason="needs git-lfs on PATH")
+def test_lfs_files_have_their_content_when_asked_like_fetch_lfs(tmp_path: Path) -> None:
+    """crane fetches Cargo git sources with `fetchLFS = true` (docs/UPSTREAM.md
+    U-CRANE-GIT-FETCH): the hash is of the real content. Without it, of the LFS pointers,
+    whatever filter the machine configured for git."""
+    repo = tmp_path / "lfs"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "lfs", "install", "--local")
+    git(repo, "lfs", "track", "*.bin")
+    write(repo / "data.bin", "the real content\n")
+    write(repo / "a.txt", "plain\n")
+    rev = commit_all(repo, "lfs")
+    pointer = git(repo, "cat-file", "-p", f"{rev}:data.bin") + "\n"
+    assert pointer.startswith("version https://git-lfs.github.com/spec/v1")
+
+    expected = tmp_path / "expected"
+    write(expected / ".gitattributes", (repo / ".gitattributes").read_text())
+    write(expected / "a.txt", "plain\n")
+    write(expected / "data.bin", "the real content\n")
+    with_content = nar_hash(expected)
+    write(expected / "data.bin", pointer)
+    with_pointer = nar_hash(expected)
+
+    prefetcher = GitPrefetcher(SubprocessRunner(), use_nix_prefetch_git=False)
+    assert prefetcher.prefetch_git(repo.as_uri(), rev, lfs=True) == with_content
+    assert prefetcher.prefetch_git(repo.as_uri(), rev) == with_pointer
+
+
+def test_cargo_git_sources_are_prefetched_as_crane_fetches() -> None:
+    """Submodules and LFS, as crane's downloadCargoPackageFromGit."""
+    from nixgen.model import GitSource
+    from nixgen.nifs import _GitHashes
+
+    asked: list[bool] = []
+
+    class Recording(FakePrefetcher):
+        def prefetch_git(
+            self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
+        ) -> str:
+            asked.append(lfs)
+            return super().prefetch_git(url, rev, submodules=submodules)
+
+    prefetcher = Recording()
+    source = GitSource("https://h/r", "abc", (), "git+https://h/r#abc")
+    _GitHashes(prefetcher, {}).get(source, None)  # type: ignore[arg-type]
+    assert prefetcher.calls == [("https://h/r", "abc", True)] and asked == [True]
