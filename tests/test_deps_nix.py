@@ -758,3 +758,19 @@ def test_version_that_cannot_name_a_store_path_is_refused_with_its_position(
     assert str(info.value).startswith("mix.lock:")
     assert "the version of 'rcdep' '1.0.0-rc.${x}' cannot be part of a Nix store path" in str(
         info.value)
+
+
+@pytest.mark.parametrize(("package", "managers", "builder"), [
+    ("cowboy", ("make", "rebar3"), "buildErlangMk"),  # mix2nix's exception, as nixpkgs' files
+    ("cowlib", ("make", "rebar3"), "buildRebar3"),
+    ("ranch", ("make", "rebar3"), "buildRebar3"),
+    ("ssl_verify_fun", ("mix", "rebar3", "make"), "buildRebar3"),  # exception
+    ("jason", ("mix",), "buildMix"),
+    ("erlmk_only", ("make",), "buildErlangMk"),
+])
+def test_builders_follow_mix2nix(package: str, managers: tuple[str, ...], builder: str) -> None:
+    """The builder each Hex package gets is mix2nix's, which nixpkgs' generated mix.nix files
+    (mobilizon, pleroma) use: docs/UPSTREAM.md U-MIX2NIX-BUILDERS."""
+    from nixgen.depsnix import builder_for
+
+    assert builder_for(managers, package) == builder
