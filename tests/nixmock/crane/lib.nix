@@ -1,5 +1,9 @@
 # Mock of crane's library (`crane.mkLib pkgs`), for nixgen's evaluation tests.
 #
+# Registry entries (docs/UPSTREAM.md): U-CRANE-BUILD (buildDepsOnly/buildPackage/
+# mkCargoDerivation arguments and defaults), U-CRANE-OUTPUTHASHES (decoded source keys),
+# U-CRANE-GIT-FETCH (fetchgit with submodules and LFS), U-CRANE-INSTALL, U-CRANE-TOOLCHAIN.
+#
 # Upstream references (argument lists and defaults modelled, code not copied):
 #   ipetkov/crane lib/default.nix            (the scope; overrideToolchain)
 #   ipetkov/crane lib/mkCargoDerivation.nix  (required: cargoArtifacts,
@@ -15,8 +19,8 @@
 #   ipetkov/crane lib/vendorCargoDeps.nix    (reads src + "/Cargo.lock" with
 #       builtins.fromTOML at evaluation time)
 #   ipetkov/crane lib/vendorGitDeps.nix      (outputHashes are keyed by the
-#       package's Cargo.lock `source` string, e.g.
-#       "git+https://github.com/o/r?branch=main#<rev>")
+#       package's Cargo.lock `source` string percent-decoded with
+#       lib/internalPercentDecode.nix, e.g. "git+https://github.com/o/r?branch=a/b#<rev>")
 #   ipetkov/crane lib/downloadCargoPackage.nix        ({ name, version, checksum, source, ... })
 #   ipetkov/crane lib/downloadCargoPackageFromGit.nix ({ git, rev, ref ? null, hash ? null, allRefs ? ref == null })
 #   ipetkov/crane lib/crateNameFromCargoToml.nix, lib/cleanCargoSource.nix,

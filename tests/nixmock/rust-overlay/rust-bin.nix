@@ -1,4 +1,5 @@
 # Mock of rust-overlay's `rust-bin`, for nixgen's evaluation tests.
+# Registry entry (docs/UPSTREAM.md): U-RUST-OVERLAY-TOOLCHAIN.
 #
 # Upstream references (behaviour modelled, code not copied):
 #   oxalica/rust-overlay lib/rust-bin.nix
