@@ -8,7 +8,8 @@ nixpkgs' `beamPackages.mixRelease` and `buildMix` would do with the evaluated at
 machine's real `mix`/`elixir`/`erl` and `cargo`:
 
 * each NIF crate (`packages`/`checks` `nif-<crate>`) is built with the real `cargo build --release`
-  for the host target and installed as crane does, at `<out>/<library>` (`lib/lib<name>.so`);
+  for the host target (its locked crates.io dependencies fetched first, as crane vendors them) and
+  installed as crane does, at `<out>/<library>` (`lib/lib<name>.so`);
 * each `mixNixDeps` entry (and its `beamDeps`, dependencies first) goes through buildMix's phases;
 * the release goes through mixRelease's phases, the generated shell snippets (`preConfigure`,
   `postConfigure`, `preBuild`, `postBuild`, ...) run VERBATIM with bash;
@@ -32,11 +33,12 @@ U-RELEASE-EVAL) and the nixpkgs file each step follows:
 pkgs/development/beam-modules/mix-release.nix @ 2ff9ee32 and its hooks/*.sh,
 build-mix.nix (the hook-based version), fetch-hex.nix @ e4f8726d.
 
-Differences from a Nix build, on purpose: no sandbox (the network is simply not used), the host's
-glibc target instead of musl, Debian's OTP/Elixir instead of nixpkgs', no `wrapProgram` and no
-ERTS reference scrubbing in the release fixup. The outputs of dependencies and of the release are
-made read-only (chmod -R a-w) and, since root ignores permissions, also snapshotted: any later
-change to them fails the rehearsal, as a write into the Nix store would fail the build.
+Differences from a Nix build, on purpose: no sandbox (only `cargo fetch` uses the network, as
+crane's vendoring does; nothing else needs it), the host's glibc target instead of musl, Debian's
+OTP/Elixir instead of nixpkgs', no `wrapProgram` and no ERTS reference scrubbing in the release
+fixup. The outputs of dependencies and of the release are made read-only (chmod -R a-w) and, since
+root ignores permissions, also snapshotted: any later change to them fails the rehearsal, as a
+write into the Nix store would fail the build.
 """
 
 from __future__ import annotations
@@ -535,7 +537,15 @@ class Rehearser:
     def build_crates(self) -> None:
         """crane's buildPackage, approximated by the real `cargo build --release` for the host
         target, installed flat as crane does: `<out>/<library>` (lib/lib<name>.so; U-CRANE-INSTALL).
-        Cached per crate source in `cache` (the source is an evaluation-time store copy)."""
+        Cached per crate source in `cache` (the source is an evaluation-time store copy).
+
+        As crane vendors the locked crates (fixed-output derivations, with network) before the
+        offline build, `cargo fetch --locked` runs first with the network allowed: it downloads
+        into CARGO_HOME's registry what is missing there (everything on a fresh machine) and uses
+        no network once all of it is there. The build itself runs offline (CARGO_NET_OFFLINE from
+        tool_env). All builds of one cache share a CARGO_TARGET_DIR, so crates.io dependencies
+        such as rustler are compiled once per test session."""
+        target = self.cache / "cargo-target"
         for name, crate in sorted(self.result.evaluated["crates"].items()):
             library = crate["library"]
             if not library:
@@ -549,10 +559,15 @@ class Rehearser:
                 shutil.rmtree(build, ignore_errors=True)
                 _copy_tree(Path(crate["src"]), build / "source")
                 env = tool_env(build / "tmp", precompiled=False, mix_env="prod")
-                env["CARGO_TARGET_DIR"] = str(build / "target")
+                env["CARGO_TARGET_DIR"] = str(target)
+                online = {k: v for k, v in env.items() if k != "CARGO_NET_OFFLINE"}
+                fetch = ["cargo", "fetch", "--locked"]
+                self.run(f"nif-{name}: cargo fetch", fetch, build / "source", online)
+                built = target / "release" / Path(library).name
+                # Another crate of this session may have left a library of the same name there.
+                built.unlink(missing_ok=True)
                 argv = ["cargo", "build", "--release", *shlex.split(crate["cargoExtraArgs"])]
                 self.run(f"nif-{name}: cargo build", argv, build / "source", env)
-                built = build / "target" / "release" / Path(library).name
                 if not built.is_file():
                     raise RehearsalError(f"nif-{name}: cargo did not produce {built}")
                 (out / library).parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,8 @@ a rehearsal that fails shows the step, the command and the output that a Nix bui
 Fixtures: example/ (the repository's example), fixtures/rehearse_path_dep (an in-repository path
 dependency with its own NIF), fixtures/rehearse_external_resource (compile-time reads of project
 files, a dynamic version read from VERSION), fixtures/rehearse_phoenix (esbuild/tailwind assets,
-a runtime.exs that raises without DATABASE_URL).
+a runtime.exs that raises without DATABASE_URL). Their crates use the `rustler` crate from
+crates.io, fetched by the rehearsal (into CARGO_HOME) when it is not there yet.
 
 Marker `rehearsal`: skipped unless nix, mix and cargo are installed (tests/conftest.py).
 """
@@ -39,7 +40,8 @@ FIXTURES = REPO / "fixtures"
 
 @pytest.fixture(scope="session")
 def rehearsal_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """cargo builds of the NIF crates and the compiled Hex stand-in, shared by all rehearsals."""
+    """cargo builds of the NIF crates (one CARGO_TARGET_DIR: rustler compiles once per session)
+    and the compiled Hex stand-in, shared by all rehearsals."""
     return tmp_path_factory.mktemp("rehearsal-cache")
 
 
@@ -160,6 +162,9 @@ def test_path_dependency_with_its_own_nif(tmp_path: Path, rehearsal_cache: Path)
     # Rustler's default load path is relative to the module's own otp_app (rustler <= 0.36).
     assert_nif_in_release(result, "local_lib", "priv/native/liblocal_nif", "local_nif")
     assert result.release_app_dir("local_lib").name == "local_lib-0.2.0"
+    # Both crates lock the same rustler: the second build reuses the first one's (shared target).
+    second = result.output_of("nif-path_app_nif: cargo build")
+    assert "Compiling rustler" not in second, second
 
 
 @pytest.mark.rehearsal
