@@ -639,17 +639,7 @@ class Rehearser:
                 f"{label}: source {dep['src']} is neither a Hex package nor a store copy"
             )
         hooks: dict[str, str] = dep["hooks"]
-        for replaced in (
-            "unpackPhase",
-            "patchPhase",
-            "configurePhase",
-            "buildPhase",
-            "installPhase",
-        ):
-            if replaced in hooks:
-                raise RehearsalSkip(f"{label} replaces {replaced}: not rehearsed")
-        if hooks.get("patches"):
-            raise RehearsalSkip(f"{label} has patches: not rehearsed")
+        _refuse_replaced_phases(label, hooks)
 
         out = self.out_dir(key)
         build_top = self.work / "build" / Path(key).name
@@ -719,21 +709,11 @@ class Rehearser:
     def build_release(self) -> None:
         rel: dict[str, Any] = self.result.evaluated["release"]
         hooks: dict[str, str] = rel["hooks"]
-        for phase_name in (
-            "unpackPhase",
-            "patchPhase",
-            "configurePhase",
-            "buildPhase",
-            "installPhase",
-        ):
-            if phase_name in hooks:
-                raise RehearsalSkip(f"the release replaces {phase_name}: not rehearsed")
+        _refuse_replaced_phases("the release", hooks)
         if hooks.get("escriptBinName"):
             raise RehearsalSkip("an escript (escriptBinName) is not rehearsed")
         if hooks.get("dontMixCompile"):
             raise RehearsalSkip("dontMixCompile is not rehearsed")
-        if hooks.get("patches"):
-            raise RehearsalSkip("the release has patches: not rehearsed")
 
         out = self.out_dir(rel["out"])
         self.result.release_out = out
@@ -892,3 +872,13 @@ def rehearse(project: Path, work: Path, *, cache: Path, system: str = "x86_64-li
     `cache` keeps cargo builds and the Hex stand-in between rehearsals.
     """
     return Rehearser(project, work, cache=cache, system=system).rehearse()
+
+
+def _refuse_replaced_phases(label: str, hooks: dict[str, str]) -> None:
+    """A derivation that replaces a whole phase or patches its source is not rehearsed: the
+    emulated phases would no longer be what Nix runs."""
+    for phase_name in ("unpackPhase", "patchPhase", "configurePhase", "buildPhase", "installPhase"):
+        if phase_name in hooks:
+            raise RehearsalSkip(f"{label} replaces {phase_name}: not rehearsed")
+    if hooks.get("patches"):
+        raise RehearsalSkip(f"{label} has patches: not rehearsed")
