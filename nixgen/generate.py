@@ -102,9 +102,7 @@ def choose_top(project: Project) -> MixProject:
     )
 
 
-def generate(
-    project: Project, settings: Settings, tools: Tools, read: ReadFile, root: Path
-) -> Generated:
+def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile) -> Generated:
     top = choose_top(project)
     notes: list[str] = []
     previous_deps = read(DEPS_FILE) or ""
@@ -128,7 +126,7 @@ def generate(
         deps.closure.included,
         {p.dir for p in top.walk() if read(join(p.dir, "assets/package.json"))},
         (
-            config_string(root, config_path, "tailwind", "version")
+            config_string(config_path, read(config_path), "tailwind", "version")
             if "tailwind" in deps.closure.included
             else None
         ),

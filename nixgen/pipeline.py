@@ -155,7 +155,7 @@ def _plan(
 ) -> list[Change]:
     project = _load(root, settings)
     output = generate(
-        project, settings, _tools_for(root, project, tools, progress), read_from(root), root
+        project, settings, _tools_for(root, project, tools, progress), read_from(root)
     )
     for note in output.notes:
         if on_note is not None:

@@ -23,7 +23,8 @@ def test_plan_names_the_tools_and_the_deploy_alias() -> None:
     lock = project.locks[0]
     closure = release_closure(top.walk(), lock, "prod", lambda e: ())
     assert "esbuild" in closure.included  # `runtime: false` deps are still build inputs
-    version = config_string(FIXTURES / "phoenix_assets", "config/config.exs", "tailwind", "version")
+    config = (FIXTURES / "phoenix_assets" / "config/config.exs").read_text()
+    version = config_string("config/config.exs", config, "tailwind", "version")
     assert version == "4.1.7"
     plan = plan_assets(top, closure.included, set(), version)
     assert plan.tools == (
@@ -80,3 +81,15 @@ def test_config_block_points_the_packages_at_the_nix_binaries(tmp_path: Path) ->
     config = (root / "config" / "config.exs").read_text()
     assert 'if path = System.get_env("MIX_ESBUILD_PATH") do\n  config :esbuild, path: path' in config
     assert 'if path = System.get_env("MIX_TAILWIND_PATH") do\n  config :tailwind, path: path' in config
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ('import Config\nconfig :tailwind, version: "3.4.3"\n', "3.4.3"),
+    ('config :tailwind, version: "3.4.3"\nconfig :tailwind, version: "4.1.0"\n', "4.1.0"),  # last
+    ('config :tailwind, version: "#{v}"\n', None),  # not a literal
+    ('config :esbuild, version: "0.25.0"\n', None),  # another app
+    ('# config :tailwind, version: "4.0.0"\n', None),  # a comment
+    (None, None),  # no config file
+])
+def test_config_string_reads_literals_only(text: str | None, found: str | None) -> None:
+    assert config_string("config/config.exs", text, "tailwind", "version") == found

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from nixgen.readers.elixir import Node, Source, call_args, call_name, keyword_value, parse_file
+from nixgen.readers.elixir import Node, Source, call_args, call_name, keyword_value, parse_text
 from nixgen.readers.elixir import walk as walk_nodes
 
 
-def config_string(root: Path, path: str, app: str, key: str) -> str | None:
-    """The string literal given to `key` in the last `config :app, key: "..."` of `path`
-    (project-relative); None when the file, the call or a literal value is missing."""
-    if not (root / path).is_file():
+def config_string(path: str, text: str | None, app: str, key: str) -> str | None:
+    """The string literal given to `key` in the last `config :app, key: "..."` of the config
+    file `path` whose content is `text`; None when the file, the call or a literal is missing."""
+    if text is None:
         return None
-    source = parse_file(root, root / path)
+    source = parse_text(path, text)
     found: str | None = None
     for node in walk_nodes(source.tree.root_node, lambda n: n.type in ("string", "comment")):
         value = _config_value(source, node, app, key)
