@@ -34,9 +34,9 @@ def project_options(func: F) -> F:
     func = click.option(
         "--env",
         "mix_env",
-        default="prod",
-        show_default=True,
-        help="Mix environment the release is built for (Mix.env() in mix.exs).",
+        default=None,
+        help="Mix environment the release is built for (Mix.env() in mix.exs) "
+        "[default: prod, or nixgen.toml].",
     )(func)
     return func
 
@@ -105,11 +105,12 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @project_options
 @click.option("--json", "as_json", is_flag=True, help="Print the model as stable JSON.")
 @reports_errors
-def show(path: Path, mix_env: str, as_json: bool) -> None:
+def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     """Print what nixgen reads from the project at PATH (default: .)."""
     settings = load_settings(path)
-    project = load_project(path, env=mix_env, hints=settings.nif_hints if settings else ())
-    deps = deps_reports(project, load_known_sources(path), env=mix_env)
+    env = mix_env or (settings.mix_env if settings else "prod")
+    project = load_project(path, env=env, hints=settings.nif_hints if settings else ())
+    deps = deps_reports(project, load_known_sources(path), env=env)
     native = sys_report(project)
     text = show_json(project, deps, native) if as_json else show_text(project, deps, native)
     click.echo(text, nl=False)
@@ -142,7 +143,7 @@ def show(path: Path, mix_env: str, as_json: bool) -> None:
 @reports_errors
 def init(
     path: Path,
-    mix_env: str,
+    mix_env: str | None,
     libc: str | None,
     no_elixir_glue: bool,
     generate_lockfiles: bool,
@@ -157,7 +158,7 @@ def init(
     options = InitOptions(
         mix_env=mix_env,
         libc=libc,
-        elixir_glue=not no_elixir_glue,
+        elixir_glue=False if no_elixir_glue else None,
         generate_lockfiles=generate_lockfiles,
     )
     out = console()
