@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -140,7 +140,6 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
             render_flake(_description(top), settings.systems, settings.nixpkgs), REGENERATE
         ),
         RELEASE_FILE: with_header(render_release(release), REGENERATE),
-        DEPS_FILE: render_deps(deps),
         NIFS_FILE: render_nifs(nifs_plan),
     }
     created = {OVERRIDES_FILE: OVERRIDES_TEXT, SETTINGS_FILE: default_text(settings)}
@@ -155,6 +154,11 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
                 f'config :{t.package}, path: System.get_env("{t.variable}")' for t in assets.tools
             )
         )
+    if config_path in edited and deps.app_config is None:
+        # The config directory is created by this run: plan deps.nix for the state after the
+        # writes, so that `check` right after `init` agrees.
+        deps = replace(deps, app_config=config_path.rsplit("/", 1)[0])
+    generated[DEPS_FILE] = render_deps(deps)
     notes.extend(deps.closure.notes)
     if isinstance(top.version, Dynamic):
         notes.append(
@@ -201,7 +205,7 @@ def _glue(
     if entries or tools:
         path = _config_path(top)
         block = config_block(entries, [(t.package, t.variable) for t in tools])
-        edited[path] = with_config_block(read(path), block)
+        edited[path] = with_config_block(read(path), block, path)
 
 
 def _module(project: Project, nif: Nif) -> RustlerModule | None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nixgen.errors import ResolveError
+from nixgen.errors import InputError, Position, ResolveError
 from nixgen.model import Nif
 from nixgen.resolve import parse_version
 
@@ -22,7 +22,6 @@ END = "# nixgen:end PRECOMPILED_NIF"
 CONFIG_MERGE_SINCE = (0, 22, 0)  # U-RUSTLER-CONFIG: Config.from/3 reads application config
 SKIP_WITHOUT_CARGO_SINCE = (0, 22, 2)  # U-RUSTLER-SKIP: 0.22.0/0.22.1 still ran `cargo metadata`
 MACRO = "rustler_use"
-_BLOCK = re.compile(rf"^{re.escape(BEGIN)}.*?^{re.escape(END)}[^\n]*\n?", re.MULTILINE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -75,17 +74,43 @@ def config_block(nifs: list[GlueNif], tools: Sequence[tuple[str, str]] = ()) -> 
     return "\n".join(lines) + "\n"
 
 
-def with_config_block(existing: str | None, block: str) -> str:
+def with_config_block(existing: str | None, block: str, path: str = "config/config.exs") -> str:
     """config.exs with the block replaced in place, or appended (a new file gets
-    `import Config` first)."""
+    `import Config` first). Only the text between one matched pair of markers is replaced: a
+    lone, damaged or repeated marker is an input error (the user's lines around it are theirs)."""
     if existing is None or not existing.strip():
         return "import Config\n\n" + block
     newline = "\r\n" if "\r\n" in existing else "\n"  # keep the file's line ends
     block = block.replace("\n", newline)
-    if _BLOCK.search(existing):
-        return _BLOCK.sub(lambda _: block, existing, count=1)
+    lines = existing.splitlines(keepends=True)
+    pair = _marked_pair(lines, path)
+    if pair is not None:
+        begin, end = pair
+        return "".join(lines[:begin]) + block + "".join(lines[end + 1 :])
     separator = "" if existing.endswith("\n") else newline
     return f"{existing}{separator}{newline}{block}"
+
+
+_MARKER = re.compile(r"#\s*nixgen\s*:\s*(?P<kind>begin|end)\b", re.IGNORECASE)
+
+
+def _marked_pair(lines: list[str], path: str) -> tuple[int, int] | None:
+    """The 0-based lines of the one `# nixgen:begin` / `# nixgen:end` pair, None if there is
+    no marker at all."""
+    marks = [(i, m["kind"].lower()) for i, line in enumerate(lines) if (m := _MARKER.search(line))]
+    if not marks:
+        return None
+    if len(marks) == 2 and [k for _, k in marks] == ["begin", "end"]:
+        (begin, _), (end, _) = marks
+        if lines[begin].startswith(BEGIN) and lines[end].startswith(END):
+            return begin, end
+    found = ", ".join(f"line {i + 1} ({lines[i].strip()[:60]!r})" for i, _ in marks)
+    raise InputError(
+        f"the nixgen markers do not form one pair: {found}",
+        Position(path, marks[0][0] + 1, 1),
+        f"keep exactly one `{BEGIN}` line and one `{END}` line after it around nixgen's "
+        "block (or delete the block with its markers), then run nixgen again",
+    )
 
 
 def _atom(name: str) -> str:

@@ -15,9 +15,15 @@ from nixgen.model import GitLockEntry, Project
 from nixgen.nifs import generate_lockfiles, known_cargo_hashes, pending_cargo_fetches
 from nixgen.prefetch import CachedPrefetcher, GitPrefetcher, Prefetcher, hex_tarball_sha256
 from nixgen.project import load_known_sources, load_project
-from nixgen.settings import SETTINGS_FILE, Settings, load_settings
+from nixgen.settings import (
+    SETTINGS_FILE,
+    Settings,
+    check_mix_env,
+    load_settings,
+    updated_text,
+)
 from nixgen.sources import GitSources
-from nixgen.write import Change, plan_changes
+from nixgen.write import Change, plan_changes, read_existing
 
 NEXT_STEPS = """
 Next steps:
@@ -30,9 +36,11 @@ Next steps:
 
 @dataclass(frozen=True)
 class InitOptions:
-    mix_env: str = "prod"
+    """`init`'s options; None means "as nixgen.toml says" (or the default without one)."""
+
+    mix_env: str | None = None
     libc: str | None = None
-    elixir_glue: bool = True
+    elixir_glue: bool | None = None
     generate_lockfiles: bool = False
 
 
@@ -109,16 +117,31 @@ def plan_init(
     progress: Progress | None = None,
     on_note: Callable[[str], None] | None = None,
 ) -> list[Change]:
-    settings = load_settings(root) or Settings()
-    settings = replace(
-        settings,
-        mix_env=options.mix_env,
-        elixir_glue=options.elixir_glue,
-        libc=options.libc or settings.libc,
-    )
+    existing = load_settings(root)
+    settings = _init_settings(existing or Settings(), options)
     if options.generate_lockfiles:
         generate_lockfiles(_load(root, settings), SubprocessRunner(), root)
-    return _plan(root, settings, force, tools, progress, on_note)
+    changes = _plan(root, settings, force, tools, progress, on_note)
+    if existing is None:
+        return changes
+    old = read_existing(root, SETTINGS_FILE) or ""
+    new = updated_text(old, settings)  # an explicit option that differs is written back
+    return [
+        replace(c, action="unchanged" if new == old else "update", old=old, new=new)
+        if c.path == SETTINGS_FILE
+        else c
+        for c in changes
+    ]
+
+
+def _init_settings(base: Settings, options: InitOptions) -> Settings:
+    mix_env = options.mix_env
+    return replace(
+        base,
+        mix_env=base.mix_env if mix_env is None else check_mix_env(mix_env, Position("--env")),
+        elixir_glue=base.elixir_glue if options.elixir_glue is None else options.elixir_glue,
+        libc=options.libc or base.libc,
+    )
 
 
 def plan_update(

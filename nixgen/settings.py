@@ -35,20 +35,18 @@ class Settings:
     nif_hints: tuple[ModuleHint, ...] = ()  # [nifs."Module"]: modules with dynamic options
 
 
-def default_text(settings: Settings) -> str:
-    systems = ", ".join(f'"{s}"' for s in settings.systems)
-    return f'''# nixgen settings, read by `nixgen update` and `nixgen check`.
-# nixgen created this file once and never rewrites it: edit it freely.
+_DEFAULT_TEXT = """# nixgen settings, read by `nixgen update` and `nixgen check`.
+# Edit it freely; `nixgen init` with --env, --libc or --no-elixir-glue sets those values here.
 
 # C library of the NIFs and of the BEAM that loads them on Linux: "musl" (the BEAM comes from
 # the musl package set) or "gnu" (host target, default package set).
-libc = "{settings.libc}"
-systems = [{systems}]
-nixpkgs = "{settings.nixpkgs}"
+libc = "musl"
+systems = []
+nixpkgs = ""
 # Mix environment the release is built for.
-mix_env = "{settings.mix_env}"
+mix_env = "prod"
 # Keep the PRECOMPILED_NIF block in config/config.exs up to date.
-elixir_glue = {"true" if settings.elixir_glue else "false"}
+elixir_glue = true
 # Erlang/OTP and Elixir versions; by default from .tool-versions / mise.toml, else mix.exs.
 # otp = "27"
 # elixir = "1.18"
@@ -64,7 +62,48 @@ provided = []
 # crate = "my_crate"
 # path = "native/my_crate"
 # load_path = "priv/native/libmy_crate"
-'''
+"""
+INIT_KEYS = ("libc", "mix_env", "elixir_glue")  # the values `init` options can set
+
+
+def default_text(settings: Settings) -> str:
+    """A new nixgen.toml; every value goes through tomlkit (escaped, never formatted in)."""
+    document = tomlkit.parse(_DEFAULT_TEXT)
+    document["systems"] = list(settings.systems)
+    document["nixpkgs"] = settings.nixpkgs
+    for key in INIT_KEYS:
+        document[key] = getattr(settings, key)
+    return tomlkit.dumps(document)
+
+
+def updated_text(text: str, settings: Settings) -> str:
+    """The existing nixgen.toml with the `init` options' values of `settings` (comments and
+    every other key kept as they are)."""
+    document = tomlkit.parse(text)
+    defaults = Settings()
+    for key in INIT_KEYS:
+        value = getattr(settings, key)
+        if document.get(key, getattr(defaults, key)) != value:
+            document[key] = value
+    return tomlkit.dumps(document)
+
+
+_MIX_ENV = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def check_mix_env(value: str, where: Position) -> str:
+    """A Mix environment is an atom made from MIX_ENV; nixgen accepts the plain names."""
+    if not _MIX_ENV.fullmatch(value):
+        raise InputError(
+            f"mix_env {_cut(value)!r} is not a Mix environment name",
+            where,
+            'use lowercase letters, digits and _, starting with a letter, e.g. "prod"',
+        )
+    return value
+
+
+def _cut(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def load_settings(root: Path) -> Settings | None:
@@ -120,7 +159,7 @@ def _validate(data: dict[str, object], text: str) -> Settings:
         libc=_choice(data, text, "libc", LIBCS, "musl"),
         systems=_systems(data, text),
         nixpkgs=_string(data, text, "nixpkgs", DEFAULT_NIXPKGS),
-        mix_env=_string(data, text, "mix_env", "prod"),
+        mix_env=check_mix_env(_string(data, text, "mix_env", "prod"), _where(text, "mix_env")),
         elixir_glue=_bool(data, text, "elixir_glue", True),
         provided_deps=frozenset(_strings(deps, text, "provided")),
         otp=_version(data, text, "otp", r"\d+"),

@@ -1,0 +1,143 @@
+"""`init`, `update` and `check` agree: init is a fixed point, nixgen.toml is honoured and
+written back safely, the config.exs block never takes the user's lines, one run at a time."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_init import copy_fixture, fake_tools, init
+
+from nixgen.cli import main
+from nixgen.errors import InputError, NixgenError
+from nixgen.glue import BEGIN, END
+from nixgen.pipeline import InitOptions, out_of_date, plan_init, plan_update
+from nixgen.settings import Settings, default_text, load_settings
+from nixgen.write import apply_changes
+
+USER_LINE = "config :logger, level: :info\n"
+
+
+def test_init_then_check_without_a_config_directory(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    shutil.rmtree(root / "config")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    assert "appConfigPath" in (root / "nix/deps.nix").read_text()
+    result = runner.invoke(main, ["check", str(root)])
+    assert result.exit_code == 0, result.output
+
+
+def test_init_is_a_fixed_point_without_a_config_directory(tmp_path: Path) -> None:
+    root = copy_fixture("two_crates", tmp_path)
+    shutil.rmtree(root / "config", ignore_errors=True)
+    init(root)
+    assert out_of_date(plan_update(root, force=False, tools=fake_tools(root))) == []
+    again = plan_init(root, InitOptions(), force=False, tools=fake_tools(root))
+    assert {c.action for c in again} == {"unchanged"}
+
+
+# --- config/config.exs markers -------------------------------------------------------------
+
+def config_with(root: Path, text: str) -> Path:
+    config = root / "config/config.exs"
+    config.write_text(text)
+    return config
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        (f"import Config\n{BEGIN}\n{USER_LINE}", ["line 2"]),  # begin without end
+        (f"import Config\n{USER_LINE}{END}\n", ["line 3"]),  # end without begin
+        (f"import Config\n{END}\n{USER_LINE}{BEGIN}\n", ["line 2", "line 4"]),  # reversed
+        (f"import Config\n{BEGIN}\nx\n{END}\n{USER_LINE}{BEGIN}\ny\n{END}\n",
+         ["line 2", "line 4", "line 6", "line 8"]),  # two pairs
+        (f"import Config\n{BEGIN}\n{USER_LINE}# nixgen:end PRECOMPILED\n",
+         ["line 2", "line 4"]),  # damaged end
+        (f"import Config\n  # nixgen:begin\n{USER_LINE}{END}\n", ["line 2", "line 4"]),
+    ],
+)
+def test_broken_markers_are_an_input_error_naming_the_lines(
+    tmp_path: Path, text: str, lines: list[str]
+) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    config = config_with(root, text)
+    with pytest.raises(InputError) as info:
+        init(root)
+    message = str(info.value)
+    assert message.startswith("config/config.exs:")
+    for line in lines:
+        assert line in message
+    assert config.read_text() == text  # nothing lost, nothing written
+    assert not (root / "flake.nix").exists()
+
+
+def test_user_lines_outside_the_pair_survive_init_and_update(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    config = config_with(root, f"import Config\n{USER_LINE}")
+    init(root)
+    text = config.read_text()
+    config.write_text(text.replace(BEGIN, f"{USER_LINE}{BEGIN}") + USER_LINE)
+    apply_changes(root, plan_update(root, force=False, tools=fake_tools(root)))
+    assert config.read_text().count(USER_LINE) == 3
+    assert config.read_text().count(BEGIN) == 1
+
+
+# --- nixgen.toml ---------------------------------------------------------------------------
+
+def test_rerun_of_init_keeps_the_settings_of_the_file(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    init(root, InitOptions(mix_env="staging", elixir_glue=False))
+    config_before = (root / "config/config.exs").read_text()
+    init(root)
+    settings = load_settings(root)
+    assert settings is not None
+    assert (settings.mix_env, settings.elixir_glue) == ("staging", False)
+    assert (root / "config/config.exs").read_text() == config_before
+    assert BEGIN not in config_before
+    assert 'mixEnv = "staging"' in (root / "nix/release.nix").read_text()
+
+
+def test_explicit_options_that_differ_are_written_back(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    init(root)
+    settings_file = root / "nixgen.toml"
+    settings_file.write_text(settings_file.read_text() + "# my note\n")
+    result = CliRunner().invoke(main, ["init", "--env", "staging", "--libc", "gnu", str(root)])
+    assert result.exit_code == 0, result.output
+    text = settings_file.read_text()
+    assert 'mix_env = "staging"' in text and 'libc = "gnu"' in text and "# my note" in text
+    check = CliRunner().invoke(main, ["check", str(root)])
+    assert check.exit_code == 0, check.output
+
+
+@pytest.mark.parametrize("env", ['te"st', 'prod"\nelixir = "1.15', "Prod", "a b", ""])
+def test_env_that_is_not_a_mix_env_name_is_refused(tmp_path: Path, env: str) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    result = CliRunner().invoke(main, ["init", "--env", env, str(root)])
+    assert result.exit_code == 2, result.output
+    assert "not a Mix environment name" in result.output
+    assert "Traceback" not in result.output
+    assert not (root / "nixgen.toml").exists()
+
+
+@pytest.mark.parametrize("env", ['te"st', 'prod"\nelixir = "1.15'])
+def test_settings_text_escapes_every_value(env: str) -> None:
+    text = default_text(Settings(mix_env=env))
+    data = tomllib.loads(text)
+    assert data["mix_env"] == env and "elixir" not in data
+
+
+def test_a_bad_mix_env_in_the_file_is_reported_with_its_line(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    init(root)
+    settings_file = root / "nixgen.toml"
+    settings_file.write_text(settings_file.read_text().replace(
+        'mix_env = "prod"', 'mix_env = "pr od"'))
+    with pytest.raises(NixgenError) as info:
+        load_settings(root)
+    assert str(info.value).startswith("nixgen.toml:10:")
