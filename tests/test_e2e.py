@@ -9,9 +9,11 @@ sources must build the crate with cargo at compile time, as Rustler does in deve
 The Elixir `rustler` package comes from Hex, which is NOT reachable on the machines that run this
 test; example/vendor/rustler is a small stand-in path dependency implementing the part of
 Rustler's option contract the switch relies on (application config merged over the `use`
-options, `skip_compilation?`, `load_from`, `@on_load` -> `:erlang.load_nif/2`). For the same
-reason (no crates.io) the example crate declares erl_nif's structs by hand instead of using the
-rustler crate.
+options, `skip_compilation?`, `load_from`, `@on_load` -> `:erlang.load_nif/2`). The crate is a
+real Rustler crate (`rustler` 0.36.0 from crates.io, Cargo.lock committed): as crane vendors the
+locked crates before its offline build, `cargo fetch --locked` runs first with the network allowed
+(a no-op once CARGO_HOME has them; on a fresh machine crates.io is needed once), then every cargo
+build runs offline.
 
 Needs Debian's `elixir` (OTP 25) and cargo; skipped otherwise (marker `elixir`, tests/conftest.py).
 Everything happens in copies under tmp_path: the repository is never written to.
@@ -26,6 +28,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -147,10 +150,18 @@ def library_lines(project: Path) -> list[str]:
     return [line for line in text.splitlines() if re.match(r"\s*library\s*=", line)]
 
 
+def fetch_crates(project: Path, nif: Nif, env: dict[str, str]) -> None:
+    """crane's vendoring: the locked crates into CARGO_HOME, the only step with network."""
+    assert nif.workspace_root
+    online = {k: v for k, v in env.items() if k != "CARGO_NET_OFFLINE"}
+    run(["cargo", "fetch", "--locked"], project / nif.workspace_root, online)
+
+
 def build_crate(project: Path, nif: Nif, target_dir: Path, env: dict[str, str]) -> Path:
     """crane's part: `cargo build --release` for the host; the library it produced."""
     assert nif.workspace_root and nif.artifact and nif.crate
     crate_dir = project / nif.workspace_root
+    fetch_crates(project, nif, env)
     env = {**env, "CARGO_TARGET_DIR": str(target_dir)}
     run(["cargo", "build", "--release", "--offline", "--locked"], crate_dir, env)
     artifact = nif.artifact
@@ -226,6 +237,20 @@ def test_example_is_clean_and_resolves() -> None:
     assert (EXAMPLE / "native/example_nif/Cargo.lock").is_file()
 
 
+def test_example_crate_is_a_real_rustler_crate() -> None:
+    """The crate uses the `rustler` crate, locked at the version of the Elixir-side stand-in."""
+    crate = EXAMPLE / "native" / "example_nif"
+    manifest = tomllib.loads((crate / "Cargo.toml").read_text(encoding="utf-8"))
+    assert manifest["dependencies"] == {"rustler": "0.36.0"}
+    lock = tomllib.loads((crate / "Cargo.lock").read_text(encoding="utf-8"))
+    versions = {package["name"]: package["version"] for package in lock["package"]}
+    assert versions["rustler"] == versions["rustler_codegen"] == the_nif(EXAMPLE).rustler_version
+    source = (crate / "src" / "lib.rs").read_text(encoding="utf-8")
+    assert 'rustler::init!("Elixir.Example.Native");' in source
+    assert "#[rustler::nif]" in source and "ErlNifEntry" not in source
+    assert not (crate / "build.rs").exists()  # rustler >= 0.35 needs none, macOS included
+
+
 def test_precompiled_nif_true_loads_the_copied_library(
     fresh: Callable[[], Path], tmp_path: Path
 ) -> None:
@@ -282,6 +307,7 @@ def test_without_precompiled_nif_rustler_builds_with_cargo(
     assert not destination.exists()
     env = tool_env(tmp_path, precompiled=False, mix_env="test")
     env["CARGO_TARGET_DIR"] = str(tmp_path / "cargo-target")
+    fetch_crates(project, nif, env)  # Rustler's cargo build below runs offline
 
     compiled = run(["mix", "compile"], project, env)
     assert f"Compiling crate {nif.crate}" in compiled, compiled
