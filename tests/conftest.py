@@ -20,25 +20,47 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# How to get each tool a test tier needs (Debian package names; .ci/run installs them).
+TOOLS = {
+    "nix-instantiate": "nix-bin",
+    "nix": "nix-bin",
+    "nix-hash": "nix-bin",
+    "nix-store": "nix-bin",
+    "mix": "elixir",
+    "elixir": "elixir",
+    "cargo": "cargo",
+}
+# The tools each marker needs.
+NEEDS = {
+    "nix": ("nix-instantiate",),
+    "elixir": ("mix", "cargo"),
+    "rehearsal": ("mix", "cargo", "nix"),
+}
+
+
+def missing_tool(tool: str) -> str:
+    """The one wording of a skip for a tool that is not on PATH."""
+    return f"`{tool}` is not on PATH (Debian: apt-get install {TOOLS[tool]}; see .ci/run)"
+
+
+def missing_tools(*tools: str) -> str | None:
+    """The skip reason for the absent ones among `tools`, or None when all are there."""
+    absent = [missing_tool(t) for t in tools if shutil.which(t) is None]
+    return "; ".join(absent) or None
+
+
+CORPUS_ABSENT = f"the shared corpus is absent ({CORPUS})"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    skips = {
-        "corpus": (not CORPUS.is_dir(), f"the shared corpus is absent ({CORPUS})"),
-        "nix": (shutil.which("nix-instantiate") is None, "nix-bin is not installed"),
-        "elixir": (
-            shutil.which("mix") is None or shutil.which("cargo") is None,
-            "elixir/mix or cargo is not installed",
-        ),
-        "rehearsal": (
-            shutil.which("mix") is None
-            or shutil.which("cargo") is None
-            or shutil.which("nix") is None,
-            "elixir/mix, cargo or nix is not installed",
-        ),
-    }
+    reasons = {marker: missing_tools(*tools) for marker, tools in NEEDS.items()}
+    reasons["corpus"] = None if CORPUS.is_dir() else CORPUS_ABSENT
     for item in items:
-        for marker, (absent, reason) in skips.items():
-            if absent and marker in item.keywords:
-                item.add_marker(pytest.mark.skip(reason=reason))
+        for marker, reason in reasons.items():
+            if reason is not None and marker in item.keywords:
+                # First, so that it wins over pytest's "got empty parameter set" for a test
+                # parametrized over the (absent) corpus's projects.
+                item.add_marker(pytest.mark.skip(reason=reason), append=False)
 
 
 @pytest.fixture

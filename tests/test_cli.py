@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import missing_tool
 
 from nixgen import __version__
 from nixgen.cli import main
@@ -111,7 +112,7 @@ def test_generate_lockfiles_runs_cargo_for_a_crate_without_lock(tmp_path: Path) 
     import shutil
 
     if shutil.which("cargo") is None:
-        pytest.skip("cargo is not installed")
+        pytest.skip(missing_tool("cargo"))
     root = tmp_path / "example"
     example = Path(__file__).resolve().parents[1] / "example"
     shutil.copytree(example, root)

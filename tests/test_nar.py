@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import missing_tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,10 +24,8 @@ from nixgen.nar import (
     to_sri,
 )
 
-requires_nix = pytest.mark.skipif(
-    shutil.which("nix-hash") is None or shutil.which("nix-store") is None,
-    reason="needs nix-hash and nix-store (Nix) on PATH",
-)
+NIX_ABSENT = missing_tools("nix-hash", "nix-store")
+requires_nix = pytest.mark.skipif(NIX_ABSENT is not None, reason=str(NIX_ABSENT))
 
 
 def nix_hash(path: Path) -> str:
