@@ -25,8 +25,15 @@ NON_INTERACTIVE_ENV: Mapping[str, str] = {"GIT_TERMINAL_PROMPT": "0"}
 class Runner(Protocol):
     """Runs a program to completion and returns its standard output."""
 
-    def run(self, args: Sequence[str], cwd: Path | None = None, input: str | None = None) -> str:
-        """Run `args`; raise `ToolError` when the program is absent or exits non-zero."""
+    def run(
+        self,
+        args: Sequence[str],
+        cwd: Path | None = None,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> str:
+        """Run `args` (`env` over the runner's environment); raise `ToolError` when the
+        program is absent or exits non-zero."""
         ...
 
 
@@ -42,7 +49,13 @@ class SubprocessRunner:
         self._env = {**os.environ, **NON_INTERACTIVE_ENV, **(env or {})}
         self._timeout = timeout
 
-    def run(self, args: Sequence[str], cwd: Path | None = None, input: str | None = None) -> str:
+    def run(
+        self,
+        args: Sequence[str],
+        cwd: Path | None = None,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> str:
         argv = list(args)
         command = shlex.join(argv)
         log.debug("$ %s%s", command, f"  (in {cwd})" if cwd else "")
@@ -53,7 +66,7 @@ class SubprocessRunner:
                 input=input,
                 stdin=None if input is not None else subprocess.DEVNULL,
                 capture_output=True,
-                env=self._env,
+                env={**self._env, **(env or {})},
                 encoding="utf-8",
                 errors="replace",
                 timeout=self._timeout,

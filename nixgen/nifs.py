@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
@@ -17,6 +18,7 @@ from nixgen.prefetch import GitKey, KnownHashes, Prefetcher
 from nixgen.render import nix_attr, render
 from nixgen.resolve import Version, parse_version
 from nixgen.syscrates import (
+    DEFAULT_TOOLCHAIN,
     RustToolchain,
     SysNeeds,
     rustflags,
@@ -337,9 +339,37 @@ def generate_lockfiles(project: Project, runner: Runner, root: Path = Path("."))
     project directory); returns the created lock files, relative to it."""
     created = []
     for directory in _missing_locks(project):
-        runner.run(["cargo", "generate-lockfile"], cwd=root / directory)
+        env = cargo_env(project, directory, os.environ)
+        runner.run(["cargo", "generate-lockfile"], cwd=root / directory, env=env)
         created.append(join(directory, "Cargo.lock"))
     return tuple(created)
+
+
+# The project must not choose the programs nixgen runs. Environment variables win over its
+# files: RUSTUP_TOOLCHAIN over rust-toolchain(.toml), whose `path =` would name any directory
+# of binaries (rustup's override precedence); RUSTC and an empty RUSTC_WRAPPER /
+# RUSTC_WORKSPACE_WRAPPER over .cargo/config.toml's build.rustc / build.rustc-wrapper.
+_CARGO_ENV = {"RUSTC": "rustc", "RUSTC_WRAPPER": "", "RUSTC_WORKSPACE_WRAPPER": ""}
+
+
+def cargo_env(project: Project, directory: str, user_env: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a cargo run in `directory`: the toolchain nixgen found there (the
+    channel of the project's pin; none pinned: the user's default), no rustc of the project's
+    choosing. What the user set in `user_env` is theirs and kept."""
+    env = {k: v for k, v in _CARGO_ENV.items() if k not in user_env}
+    toolchain = toolchain_for(project, directory)
+    if toolchain.key == DEFAULT_TOOLCHAIN.key or "RUSTUP_TOOLCHAIN" in user_env:
+        return env
+    if not any(t.path == toolchain.key and t.channel for t in project.toolchains):
+        raise InputError(
+            "the toolchain file names no channel (a `path =` toolchain is a directory of "
+            "programs of the project's choosing): nixgen does not run cargo from it",
+            Position(toolchain.key),
+            'pin a channel in it (e.g. `channel = "1.85.0"`), or run `cargo generate-lockfile` '
+            f"in {directory} yourself",
+        )
+    env["RUSTUP_TOOLCHAIN"] = toolchain.channel
+    return env
 
 
 def _git_sources(lock: CargoLock) -> list[GitSource]:

@@ -19,6 +19,7 @@ class Call:
     args: tuple[str, ...]
     cwd: Path | None = None
     input: str | None = None
+    env: Mapping[str, str] | None = None
 
 
 # An answer is the stdout to return, an exception to raise, or a function of the call
@@ -33,8 +34,14 @@ class FakeRunner:
     answers: Mapping[tuple[str, ...], Answer] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
 
-    def run(self, args: Sequence[str], cwd: Path | None = None, input: str | None = None) -> str:
-        call = Call(tuple(args), cwd, input)
+    def run(
+        self,
+        args: Sequence[str],
+        cwd: Path | None = None,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> str:
+        call = Call(tuple(args), cwd, input, env)
         self.calls.append(call)
         answer = self._answer(call.args)
         if isinstance(answer, BaseException):

@@ -9,12 +9,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES
+from fakes import FakeRunner
 from test_init import copy_fixture, fake_tools, init
 
 from nixgen.cli import main
 from nixgen.errors import InputError, NixgenError
+from nixgen.gateway import SubprocessRunner
 from nixgen.glue import BEGIN, END
+from nixgen.nifs import generate_lockfiles
 from nixgen.pipeline import InitOptions, out_of_date, plan_init, plan_update
+from nixgen.project import load_project
 from nixgen.settings import Settings, default_text, load_settings
 from nixgen.write import apply_changes
 
@@ -141,3 +146,43 @@ def test_a_bad_mix_env_in_the_file_is_reported_with_its_line(tmp_path: Path) -> 
     with pytest.raises(NixgenError) as info:
         load_settings(root)
     assert str(info.value).startswith("nixgen.toml:10:")
+
+
+# --- --generate-lockfiles runs no program of the project's choosing ----------------------
+
+def no_lock_project(tmp_path: Path, toolchain: str) -> Path:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "invalid" / "nifs_no_cargo_lock", root)
+    (root / "rust-toolchain.toml").write_text(toolchain)
+    return root
+
+
+def test_generate_lockfiles_pins_the_toolchain_nixgen_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("RUSTUP_TOOLCHAIN", "RUSTC", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER"):
+        monkeypatch.delenv(name, raising=False)
+    root = no_lock_project(tmp_path, '[toolchain]\nchannel = "1.95.0"\n')
+    runner = FakeRunner({("cargo", "generate-lockfile"): ""})
+    generate_lockfiles(load_project(root), runner, root)
+    assert runner.calls[0].env == {
+        "RUSTUP_TOOLCHAIN": "1.95.0",
+        "RUSTC": "rustc",
+        "RUSTC_WRAPPER": "",
+        "RUSTC_WORKSPACE_WRAPPER": "",
+    }
+
+
+@pytest.mark.skipif(shutil.which("rustup") is None, reason="rustup is not installed")
+def test_generate_lockfiles_refuses_a_path_toolchain(tmp_path: Path) -> None:
+    evil = tmp_path / "evil" / "bin"
+    evil.mkdir(parents=True)
+    marker = tmp_path / "ran"
+    for tool in ("cargo", "rustc"):
+        (evil / tool).write_text(f"#!/bin/sh\ntouch {marker}\n")
+        (evil / tool).chmod(0o755)
+    root = no_lock_project(tmp_path, f'[toolchain]\npath = "{evil.parent}"\n')
+    with pytest.raises(InputError) as info:
+        generate_lockfiles(load_project(root), SubprocessRunner(), root)
+    assert str(info.value).startswith("rust-toolchain.toml: the toolchain file names no channel")
+    assert not marker.exists()
