@@ -15,6 +15,7 @@ import click
 from nixgen import __version__
 from nixgen.depsnix import deps_reports
 from nixgen.errors import NixgenError
+from nixgen.lock import project_lock
 from nixgen.nifs import sys_report
 from nixgen.project import load_known_sources, load_project
 from nixgen.settings import load_settings
@@ -162,6 +163,8 @@ def init(
         generate_lockfiles=generate_lockfiles,
     )
     out = console()
+    if not dry_run:  # one writing run at a time; released when the command ends
+        click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
     changes = plan_init(path, options, force=force, progress=out.progress, on_note=out.note)
     if dry_run:
         click.echo(unified_diff(changes), nl=False)
@@ -185,6 +188,8 @@ def update(path: Path, dry_run: bool, force: bool) -> None:
     from nixgen.write import apply_changes, unified_diff
 
     out = console()
+    if not dry_run:  # one writing run at a time; released when the command ends
+        click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
     changes = plan_update(path, force=force, progress=out.progress, on_note=out.note)
     if dry_run:
         click.echo(unified_diff(changes), nl=False)

@@ -4,6 +4,9 @@ written back safely, the config.exs block never takes the user's lines, one run 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from nixgen.cli import main
 from nixgen.errors import InputError, NixgenError
 from nixgen.gateway import SubprocessRunner
 from nixgen.glue import BEGIN, END
+from nixgen.lock import lock_path, project_lock
 from nixgen.nifs import generate_lockfiles
 from nixgen.pipeline import InitOptions, out_of_date, plan_init, plan_update
 from nixgen.project import load_project
@@ -186,3 +190,40 @@ def test_generate_lockfiles_refuses_a_path_toolchain(tmp_path: Path) -> None:
         generate_lockfiles(load_project(root), SubprocessRunner(), root)
     assert str(info.value).startswith("rust-toolchain.toml: the toolchain file names no channel")
     assert not marker.exists()
+
+
+# --- one writing run at a time -------------------------------------------------------------
+
+def test_a_second_update_waits_for_the_first(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    init(root)
+    (root / ".git").mkdir()
+    with project_lock(root):
+        second = subprocess.Popen(
+            [sys.executable, "-m", "nixgen", "update", str(root)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        waiting = second.poll() is None  # waiting, not writing
+    _, err = second.communicate(timeout=120)
+    assert waiting and second.returncode == 0, err
+    assert "another nixgen run is writing this project (it holds .git/nixgen.lock)" in err
+    assert not (root / ".git/nixgen.lock").exists()
+
+
+def test_the_lock_file_is_gone_after_a_run_and_never_in_the_listing(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    result = CliRunner().invoke(main, ["init", str(root)])
+    assert result.exit_code == 0, result.output
+    assert lock_path(root) == root / ".nixgen.lock"
+    assert not lock_path(root).exists()
+    (root / ".git").mkdir()
+    assert lock_path(root) == root / ".git/nixgen.lock"
+
+
+def test_a_symlink_at_the_lock_path_is_refused(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    (root / ".nixgen.lock").symlink_to(tmp_path / "elsewhere")
+    result = CliRunner().invoke(main, ["init", str(root)])
+    assert result.exit_code == 2
+    assert ".nixgen.lock: cannot take the lock file: it is a symlink" in result.output
+    assert not (tmp_path / "elsewhere").exists()
