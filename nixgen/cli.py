@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,6 +100,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
         else (logging.INFO if verbose == 1 else logging.WARNING)
     )
     logging.basicConfig(level=level, format="nixgen: %(message)s")
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: set and not empty
+        ctx.color = False
     ctx.obj = Console(quiet=quiet)
 
 
@@ -153,7 +156,9 @@ def init(
 ) -> None:
     """Write the flake, nix/*.nix and the PRECOMPILED_NIF switch for the project at PATH."""
     # Imported here: generating pulls in more than `show` needs at start-up.
-    from nixgen.pipeline import NEXT_STEPS, InitOptions, plan_init
+    from nixgen.gateway import SubprocessRunner
+    from nixgen.nextsteps import init_next_steps
+    from nixgen.pipeline import InitOptions, plan_init
     from nixgen.write import apply_changes, unified_diff
 
     options = InitOptions(
@@ -167,12 +172,34 @@ def init(
         click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
     changes = plan_init(path, options, force=force, progress=out.progress, on_note=out.note)
     if dry_run:
-        click.echo(unified_diff(changes), nl=False)
+        click.echo(coloured_diff(unified_diff(changes)), nl=False)
         return
     apply_changes(path, changes)
     for change in changes:
         out.say(f"{change.action:>9}  {change.path}")
-    out.say(NEXT_STEPS)
+    steps = init_next_steps(path, changes, SubprocessRunner())
+    out.say(steps.text)
+    if steps.warning:
+        out.note(steps.warning)
+
+
+
+_DIFF_COLOURS = (("+++", None), ("---", None), ("@@", "cyan"), ("+", "green"), ("-", "red"))
+
+
+def coloured_diff(text: str) -> str:
+    """A unified diff with ANSI colours, which click.echo strips unless stdout is a terminal
+    (and NO_COLOR is unset)."""
+    return "".join(_coloured_line(line) for line in text.splitlines(keepends=True))
+
+
+def _coloured_line(line: str) -> str:
+    for prefix, colour in _DIFF_COLOURS:
+        if line.startswith(prefix):
+            body = line.rstrip("\n")
+            bold = True if colour is None else None  # bold=False would emit a reset code
+            return click.style(body, fg=colour, bold=bold) + line[len(body) :]
+    return line
 
 
 @main.command()
@@ -192,7 +219,7 @@ def update(path: Path, dry_run: bool, force: bool) -> None:
         click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
     changes = plan_update(path, force=force, progress=out.progress, on_note=out.note)
     if dry_run:
-        click.echo(unified_diff(changes), nl=False)
+        click.echo(coloured_diff(unified_diff(changes)), nl=False)
         return
     apply_changes(path, changes)
     for line in summarize(changes) or ["nothing changed"]:
@@ -212,7 +239,7 @@ def check(path: Path) -> None:
     out = console()
     stale = out_of_date(plan_update(path, force=True, progress=out.progress))
     if stale:
-        click.echo(unified_diff(stale), nl=False)
+        click.echo(coloured_diff(unified_diff(stale)), nl=False)
         click.echo(f"nixgen: {len(stale)} file(s) out of date; run `nixgen update`", err=True)
         sys.exit(1)
     out.say("nixgen: generated files are up to date")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -55,6 +56,8 @@ OVERRIDES_TEXT = """# Your hand fixes for the generated Nix. nixgen created this
   release = old: { };
 }
 """
+
+log = logging.getLogger(__name__)
 
 
 class ReadFile(Protocol):
@@ -133,6 +136,8 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
     )
     notes.extend(assets.notes)
     beam = choose_beam(project.tool_versions, top, settings.otp, settings.elixir)
+    elixir = ".".join(map(str, beam.elixir))
+    log.info("Erlang/OTP %s, Elixir %s (from %s)", beam.otp, elixir, beam.source)
     nifs = release_nifs(project, top, {d: name for name, d in deps.closure.path_deps})
     release = plan_release(project, top, beam, attrs, assets, nifs)
     generated = {

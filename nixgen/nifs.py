@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import posixpath
 import re
@@ -35,6 +36,8 @@ SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
 DYNAMIC_LOOKUP_BEFORE: Version = (0, 35)
 _CARGO_GIT_LINE = re.compile(r"^\s*# nixgen-cargo-git: (?P<json>\{.*\})\s*$", re.MULTILINE)
 CARGO_GIT_COMMENT = "# nixgen-cargo-git: "
+
+log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- plan
@@ -423,7 +426,9 @@ class _GitHashes:
 
     def get(self, source: GitSource, lock: CargoLock) -> CargoGitHash:
         key = GitKey(source.url, source.rev, True)
-        if key not in self._hashes:
+        if key in self._hashes:
+            log.info("%s: reusing the recorded hash of %s at %s", lock.path, source.url, source.rev)
+        else:
             if self._prefetcher is None:
                 raise InputError(
                     f"the Cargo git dependency {source.url} at {source.rev} has not been fetched",

@@ -25,14 +25,6 @@ from nixgen.settings import (
 from nixgen.sources import GitSources
 from nixgen.write import Change, plan_changes, read_existing
 
-NEXT_STEPS = """
-Next steps:
-  # flakes see only files git tracks: add the generated files and every Cargo.lock
-  git add flake.nix nix/ nixgen.toml config/config.exs
-  nix build            # the release, in ./result
-  nix flake check      # builds the NIFs and loads them into the release
-"""
-
 
 @dataclass(frozen=True)
 class InitOptions:

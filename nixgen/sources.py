@@ -7,6 +7,7 @@ regeneration with unchanged url and rev needs no network.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -23,6 +24,8 @@ Builder = Literal["mix", "rebar3", "make", "none"]
 SOURCE_COMMENT = "# nixgen-source: "
 _SOURCE_LINE = re.compile(r"^\s*# nixgen-source: (?P<json>\{.*\})\s*$", re.MULTILINE)
 UNKNOWN_VERSION = "0.0.0"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class GitSources:
     def info(self, entry: GitLockEntry) -> GitSourceInfo:
         found = self.known(entry)
         if found is not None:
+            log.info("%s: reusing the recorded source (%s at %s)", entry.name, entry.url, entry.rev)
             return found
         if self._checkouts is None:
             raise InputError(
