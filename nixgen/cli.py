@@ -9,18 +9,21 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from nixgen import __version__
 from nixgen.depsnix import deps_reports
-from nixgen.errors import NixgenError
+from nixgen.errors import NixgenError, terminal_safe
 from nixgen.lock import project_lock
 from nixgen.nifs import sys_report
 from nixgen.project import load_known_sources, load_project
 from nixgen.settings import load_settings
 from nixgen.show import show_json, show_text
+
+if TYPE_CHECKING:
+    from nixgen.write import Change
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,11 +71,11 @@ class Console:
 
     def say(self, text: str) -> None:
         if not self.quiet:
-            click.echo(text)
+            click.echo(terminal_safe(text))
 
     def note(self, text: str) -> None:
         if not self.quiet:
-            click.echo(click.style("note: ", fg="yellow") + text, err=True)
+            click.echo(click.style("note: ", fg="yellow") + terminal_safe(text), err=True)
 
     def progress(self, n: int, m: int, what: str) -> None:
         if not self.quiet and sys.stderr.isatty():
@@ -159,7 +162,7 @@ def init(
     from nixgen.gateway import SubprocessRunner
     from nixgen.nextsteps import init_next_steps
     from nixgen.pipeline import InitOptions, plan_init
-    from nixgen.write import apply_changes, unified_diff
+    from nixgen.write import apply_changes
 
     options = InitOptions(
         mix_env=mix_env,
@@ -172,16 +175,16 @@ def init(
         click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
     changes = plan_init(path, options, force=force, progress=out.progress, on_note=out.note)
     if dry_run:
-        click.echo(coloured_diff(unified_diff(changes)), nl=False)
+        print_dry_run(changes, "nixgen init")
         return
     apply_changes(path, changes)
     for change in changes:
         out.say(f"{change.action:>9}  {change.path}")
+    say_kept(out, changes)
     steps = init_next_steps(path, changes, SubprocessRunner())
     out.say(steps.text)
     if steps.warning:
         out.note(steps.warning)
-
 
 
 _DIFF_COLOURS = (("+++", None), ("---", None), ("@@", "cyan"), ("+", "green"), ("-", "red"))
@@ -190,7 +193,8 @@ _DIFF_COLOURS = (("+++", None), ("---", None), ("@@", "cyan"), ("+", "green"), (
 def coloured_diff(text: str) -> str:
     """A unified diff with ANSI colours, which click.echo strips unless stdout is a terminal
     (and NO_COLOR is unset)."""
-    return "".join(_coloured_line(line) for line in text.splitlines(keepends=True))
+    lines = terminal_safe(text).splitlines(keepends=True)  # project text: no terminal codes
+    return "".join(_coloured_line(line) for line in lines)
 
 
 def _coloured_line(line: str) -> str:
@@ -200,6 +204,21 @@ def _coloured_line(line: str) -> str:
             bold = True if colour is None else None  # bold=False would emit a reset code
             return click.style(body, fg=colour, bold=bold) + line[len(body) :]
     return line
+
+
+def print_dry_run(changes: list[Change], command: str) -> None:
+    """The diff on stdout; on stderr, what the diff does not say (hand edits, versions)."""
+    from nixgen.write import explain, unified_diff
+
+    click.echo(coloured_diff(unified_diff(changes)), nl=False)
+    for line in explain(changes, command):
+        click.echo(f"nixgen: {line}", err=True)
+
+
+def say_kept(out: Console, changes: list[Change]) -> None:
+    for change in changes:
+        if change.keep_orig:
+            out.say(f"kept your version in {change.path}.orig")
 
 
 @main.command()
@@ -212,18 +231,19 @@ def _coloured_line(line: str) -> str:
 def update(path: Path, dry_run: bool, force: bool) -> None:
     """Regenerate the generated files from mix.lock, Cargo.lock and nixgen.toml."""
     from nixgen.pipeline import plan_update, summarize
-    from nixgen.write import apply_changes, unified_diff
+    from nixgen.write import apply_changes
 
     out = console()
     if not dry_run:  # one writing run at a time; released when the command ends
         click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
     changes = plan_update(path, force=force, progress=out.progress, on_note=out.note)
     if dry_run:
-        click.echo(coloured_diff(unified_diff(changes)), nl=False)
+        print_dry_run(changes, "nixgen update")
         return
     apply_changes(path, changes)
     for line in summarize(changes) or ["nothing changed"]:
         out.say(line)
+    say_kept(out, changes)
 
 
 @main.command()
@@ -234,12 +254,11 @@ def update(path: Path, dry_run: bool, force: bool) -> None:
 def check(path: Path) -> None:
     """Exit 0 if the generated files are what `update` would write, else 1 with a diff."""
     from nixgen.pipeline import out_of_date, plan_update
-    from nixgen.write import unified_diff
 
     out = console()
-    stale = out_of_date(plan_update(path, force=True, progress=out.progress))
+    stale = out_of_date(plan_update(path, force=False, progress=out.progress))
     if stale:
-        click.echo(coloured_diff(unified_diff(stale)), nl=False)
+        print_dry_run(stale, "nixgen update")
         click.echo(f"nixgen: {len(stale)} file(s) out of date; run `nixgen update`", err=True)
         sys.exit(1)
     out.say("nixgen: generated files are up to date")

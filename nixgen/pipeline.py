@@ -10,11 +10,18 @@ from pathlib import Path
 from nixgen.depsnix import DEPS_FILE
 from nixgen.errors import InputError, Position
 from nixgen.gateway import SubprocessRunner
-from nixgen.generate import NIFS_FILE, Tools, generate, read_from
+from nixgen.generate import (
+    FLAKE_FILE,
+    NIFS_FILE,
+    RELEASE_FILE,
+    Tools,
+    generate,
+    read_from,
+)
 from nixgen.model import GitLockEntry, Project
 from nixgen.nifs import generate_lockfiles, known_cargo_hashes, pending_cargo_fetches
 from nixgen.prefetch import CachedPrefetcher, GitPrefetcher, Prefetcher, hex_tarball_sha256
-from nixgen.project import load_known_sources, load_project
+from nixgen.project import check_root, load_known_sources, load_project
 from nixgen.settings import (
     SETTINGS_FILE,
     Settings,
@@ -23,7 +30,7 @@ from nixgen.settings import (
     updated_text,
 )
 from nixgen.sources import GitSources
-from nixgen.write import Change, plan_changes, read_existing
+from nixgen.write import Change, check_target, plan_changes, read_existing
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ def plan_init(
     progress: Progress | None = None,
     on_note: Callable[[str], None] | None = None,
 ) -> list[Change]:
+    check_root(root)
     existing = load_settings(root)
     settings = _init_settings(existing or Settings(), options)
     if options.generate_lockfiles:
@@ -145,6 +153,7 @@ def plan_update(
     on_note: Callable[[str], None] | None = None,
 ) -> list[Change]:
     """Regenerate from the current inputs and nixgen.toml (which `init` created)."""
+    check_root(root)
     settings = load_settings(root)
     if settings is None:
         raise InputError(
@@ -168,6 +177,8 @@ def _plan(
     progress: Progress | None,
     on_note: Callable[[str], None] | None,
 ) -> list[Change]:
+    for path in (FLAKE_FILE, RELEASE_FILE, DEPS_FILE, NIFS_FILE):
+        check_target(root, path)  # before anything reads them: a link is not followed
     project = _load(root, settings)
     output = generate(
         project, settings, _tools_for(root, project, tools, progress), read_from(root)
