@@ -79,9 +79,23 @@ def _top_level_mix_roots(root: Path, mix_files: list[Path]) -> tuple[Path, ...]:
         if not any(d.is_relative_to(t) for t in tops):
             tops.append(d)
     if not tops:
-        raise InputError(
+        raise _no_mix_exs(root)
+    return tuple(sorted(tops))
+
+
+def _no_mix_exs(root: Path) -> InputError:
+    """Run from inside a Mix project (e.g. `native/`): say where its root is."""
+    here = root.resolve()
+    above = next((d for d in here.parents if (d / "mix.exs").is_file()), None)
+    if above is None:
+        return InputError(
             "no mix.exs found",
             Position("."),
             "run nixgen in the directory of your Mix project (where mix.exs is)",
         )
-    return tuple(sorted(tops))
+    path = os.path.relpath(above)
+    return InputError(
+        f"no mix.exs here: this directory is inside the Mix project at {path}",
+        Position("."),
+        f"run nixgen in the project's root: `cd {path}` first, or pass it (`nixgen init {path}`)",
+    )

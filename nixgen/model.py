@@ -249,6 +249,7 @@ class CargoPackage:
     rustler: CargoDepSpec | None
     workspace_root: str  # dir of the manifest holding its [workspace], or its own dir
     features: tuple[str, ...] = ()
+    dependencies: tuple[str, ...] = ()  # crate names Cargo.lock must hold (see readers/cargo)
 
     @property
     def is_dynamic_library(self) -> bool:

@@ -28,6 +28,8 @@ from nixgen.syscrates import (
 )
 from nixgen.write import with_header
 
+log = logging.getLogger(__name__)
+
 NIFS_FILE = "nix/nifs.nix"
 REGENERATE = "nixgen update"
 LIBCS = ("musl", "gnu")
@@ -36,8 +38,6 @@ SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
 DYNAMIC_LOOKUP_BEFORE: Version = (0, 35)
 _CARGO_GIT_LINE = re.compile(r"^\s*# nixgen-cargo-git: (?P<json>\{.*\})\s*$", re.MULTILINE)
 CARGO_GIT_COMMENT = "# nixgen-cargo-git: "
-
-log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- plan
@@ -162,6 +162,7 @@ def plan_nifs(
     for package, nifs in _nif_packages(project):
         toolchain = toolchain_for(project, package.dir)
         _check_lock_readable(_lock_of(project, package), toolchain)
+        _check_lock_complete(_lock_of(project, package), package)
         toolchains[toolchain.key] = toolchain
         crates.append(_crate(project, package, nifs, toolchain.key, hashes))
     _check_unique(crates)
@@ -244,6 +245,19 @@ def _check_lock_readable(lock: CargoLock, toolchain: RustToolchain) -> None:
         f"pin Rust {needed[0]}.{needed[1]} or later in {toolchain.key}, or write the lock "
         f"with that toolchain's cargo (`cargo +{toolchain.channel} generate-lockfile`)",
     )
+
+
+def _check_lock_complete(lock: CargoLock, package: CargoPackage) -> None:
+    """crane builds with `--locked`: a crate Cargo.toml names but the lock lacks fails it."""
+    missing = [name for name in (package.name, *package.dependencies) if not lock.find(name)]
+    if missing:
+        raise InputError(
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} in Cargo.toml but "
+            f"not in {lock.path}: the Nix build runs cargo with --locked and would stop",
+            Position(package.manifest),
+            f"run `cargo update --workspace` in {package.workspace_root}/ (locked versions "
+            "stay) and commit the Cargo.lock",
+        )
 
 
 def _lock_of(project: Project, package: CargoPackage) -> CargoLock:

@@ -21,12 +21,21 @@ def load_project(
     hints: tuple[ModuleHint, ...] = (),
 ) -> Project:
     """`system_env` answers `System.get_env/1,2` in project code; by default all are unset."""
+    check_root(root)
+    inputs = read_inputs(root.resolve(), env, system_env)
+    return resolve(inputs, env, all_cargo_locks, hints)
+
+
+def check_root(root: Path) -> None:
+    """The project path names a directory (said differently when it does not exist at all)."""
+    if not root.exists():
+        raise InputError(
+            "no such directory", Position(str(root)), "check the path: it does not exist"
+        )
     if not root.is_dir():
         raise InputError(
             "not a directory", Position(str(root)), "pass the directory that holds your mix.exs"
         )
-    inputs = read_inputs(root.resolve(), env, system_env)
-    return resolve(inputs, env, all_cargo_locks, hints)
 
 
 def load_known_sources(root: Path) -> list[GitSourceInfo]:

@@ -18,8 +18,9 @@ from nixgen.model import (
     Project,
     RustlerModule,
 )
-from nixgen.paths import join
+from nixgen.paths import inside, join, relative
 from nixgen.readers.project import Inputs
+from nixgen.settings import nif_section
 
 # Rustler's default load path dropped the "lib" prefix in 0.37 (DESIGN.md, fact 6).
 UNPREFIXED_LOAD_PATH_SINCE = (0, 37)
@@ -92,14 +93,34 @@ def _hinted(module: RustlerModule, hints: tuple[ModuleHint, ...]) -> RustlerModu
     )
 
 
+def _crate_guesses(inputs: Inputs, project: MixProject) -> list[tuple[str, str | None]]:
+    """The project's cdylib crates, those using rustler first, with their `path:` when it is not
+    Rustler's default (`native/<crate>`)."""
+    found = sorted(
+        (p.rustler is None, p.name, p.dir)
+        for p in inputs.cargo_packages
+        if p.is_dynamic_library and inside(p.dir, project.dir)
+    )
+    return [
+        (name, None if path == f"native/{name}" else path)
+        for _, name, directory in found
+        for path in [relative(directory, project.dir)]
+    ]
+
+
 def _nif(inputs: Inputs, project: MixProject, module: RustlerModule) -> Nif:
     draft = _Draft([])
     if module.options is not None:
+        section = nif_section(
+            module.module,
+            project.app if isinstance(project.app, str) else None,
+            _crate_guesses(inputs, project),
+        )
         draft.problems.append(
             f"options are not a literal keyword list: `{module.options.source}`; "
             "nixgen cannot tell which crate this module loads — write the options literally, "
-            f'or describe it in nixgen.toml: [nifs."{module.module}"] otp_app = "...", '
-            'crate = "..."'
+            "or describe the module in nixgen.toml (filled in with what nixgen found):\n"
+            + "\n".join(f"    {line}" for line in section.splitlines())
         )
     otp_app = draft.need(module.otp_app, "otp_app")
     if module.options is None and module.otp_app is None:

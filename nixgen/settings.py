@@ -91,6 +91,25 @@ def updated_text(text: str, settings: Settings) -> str:
 _MIX_ENV = re.compile(r"[a-z][a-z0-9_]*")
 
 
+def nif_section(module: str, otp_app: str | None, crates: list[tuple[str, str | None]]) -> str:
+    """The `[nifs."Module"]` table to add to nixgen.toml, filled in with what nixgen read;
+    `crates` are (name, `path` when not Rustler's default), the likeliest first."""
+    table = tomlkit.table()
+    table["otp_app"] = otp_app or "my_app"
+    name, path = crates[0] if crates else ("my_crate", None)
+    table["crate"] = name
+    if path is not None:
+        table["path"] = path
+    if len(crates) > 1:
+        others = ", ".join(tomlkit.string(c).as_string() for c, _ in crates[1:])
+        table.add(tomlkit.comment(f"or crate = {others}"))
+    nifs = tomlkit.table(is_super_table=True)
+    nifs[module] = table
+    document = tomlkit.document()
+    document["nifs"] = nifs
+    return tomlkit.dumps(document)
+
+
 def check_mix_env(value: str, where: Position) -> str:
     """A Mix environment is an atom made from MIX_ENV; nixgen accepts the plain names."""
     if not _MIX_ENV.fullmatch(value):

@@ -88,6 +88,7 @@ def test_single_crate_defaults(tmp_path: Path) -> None:
             crate_types=("lib",),
             rustler=CargoDepSpec(requirement="0.30.0"),
             workspace_root="native/my-nif",
+            dependencies=("rustler",),
         ),
     )
     assert workspaces == ()

@@ -227,3 +227,78 @@ def test_a_symlink_at_the_lock_path_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert ".nixgen.lock: cannot take the lock file: it is a symlink" in result.output
     assert not (tmp_path / "elsewhere").exists()
+
+
+# --- a Cargo.lock that lacks a dependency (crane builds with --locked) ---------------------
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        '[dependencies]\nserde = "1"\n',
+        '[dependencies]\nserde = { version = "1", optional = true }\n',
+        '[target.\'cfg(windows)\'.dependencies]\nserde = "1"\n',
+        '[dev-dependencies]\nmy_serde = { package = "serde", version = "1" }\n',
+    ],
+)
+def test_a_dependency_missing_from_cargo_lock_stops_init_and_check(
+    tmp_path: Path, table: str
+) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    init(root)
+    manifest = root / "native/single_nif/Cargo.toml"
+    text = manifest.read_text()
+    if table.startswith("[dependencies]\n"):  # into the existing table
+        text = text.replace('rustler = "0.36.1"\n', 'rustler = "0.36.1"\n' + table[15:])
+    else:
+        text += "\n" + table
+    manifest.write_text(text)
+    with pytest.raises(InputError) as info:
+        init(root)
+    assert str(info.value) == (
+        "native/single_nif/Cargo.toml: serde is in Cargo.toml but not in "
+        "native/single_nif/Cargo.lock: the Nix build runs cargo with --locked and would stop\n"
+        "  hint: run `cargo update --workspace` in native/single_nif/ (locked versions stay) "
+        "and commit the Cargo.lock")
+    result = CliRunner().invoke(main, ["check", str(root)])
+    assert result.exit_code == 2 and "serde is in Cargo.toml but not in" in result.output
+
+
+def test_an_inherited_dependency_is_not_guessed(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    manifest = root / "native/single_nif/Cargo.toml"
+    manifest.write_text(manifest.read_text() + '\n[build-dependencies]\ncc.workspace = true\n')
+    project = load_project(root)
+    assert [p.dependencies for p in project.cargo_packages] == [("rustler",)]
+
+
+# --- messages that say where and what to write ---------------------------------------------
+
+def test_a_path_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    for command in ("init", "update", "check", "show"):
+        result = CliRunner().invoke(main, [command, str(tmp_path / "nope")])
+        assert result.exit_code == 2, (command, result.output)
+        assert f"{tmp_path / 'nope'}: no such directory" in result.output, command
+
+
+def test_a_sub_directory_names_the_project_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    monkeypatch.chdir(root / "native/single_nif")
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 2
+    assert "this directory is inside the Mix project at ../.." in result.output
+    assert "`cd ../..`" in result.output
+
+
+def test_dynamic_options_stop_prints_the_section_to_add(tmp_path: Path) -> None:
+    root = copy_fixture("dynamic_options", tmp_path)
+    result = CliRunner().invoke(main, ["init", str(root)])
+    assert result.exit_code == 2
+    section = [line[4:] for line in result.stderr.splitlines() if line.startswith("    ")]
+    assert section == [
+        '[nifs."Dyn.Native"]', 'otp_app = "dyn"', 'crate = "dyn_nif"',
+        '# or crate = "helper_cdylib"']
+    (root / "nixgen.toml").write_text("\n".join(section) + "\n")
+    again = CliRunner().invoke(main, ["init", str(root)])
+    assert again.exit_code == 0, again.output

@@ -48,6 +48,7 @@ class RawPackage:
     rustler: CargoDepSpec | None  # path relative to the package dir
     features: tuple[str, ...]
     workspace_key: str | None  # `package.workspace`, as a root-relative dir
+    dependencies: tuple[str, ...] = ()  # crate names of every kind, not workspace-inherited
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,21 @@ def _raw_package(data: Table, base: str, where: Position, has_lib: bool) -> RawP
         rustler=_find_rustler(data, where),
         features=tuple(sorted(as_table(data.get("features"), "features", where))),
         workspace_key=None if pointer is None else join(base, pointer),
+        dependencies=_dependency_names(data, where),
     )
+
+
+def _dependency_names(data: Table, where: Position) -> tuple[str, ...]:
+    """Every dependency Cargo.lock must hold (optional, per-target, dev and build ones too: the
+    lock does not depend on features or platform). Inherited ones (`workspace = true`) are
+    left out: their name may be renamed in the workspace's table."""
+    names = {
+        _crate_name(key, spec)
+        for table in _dependency_tables(data, where)
+        for key, spec in table.items()
+        if not (isinstance(spec, dict) and spec.get("workspace") is True)
+    }
+    return tuple(sorted(n for n in names if isinstance(n, str)))
 
 
 def _version(value: object, where: Position) -> tuple[str | None, bool]:
@@ -269,6 +284,7 @@ class _Tree:
             rustler=_inherit_rustler(package.rustler, raw.dir, root_dir, ws),
             workspace_root=root_dir,
             features=package.features,
+            dependencies=package.dependencies,
         )
 
     def workspace(self, raw: RawManifest, ws: RawWorkspace) -> CargoWorkspace:
