@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from nixgen.errors import InputError, NixgenError
+from nixgen.errors import InputError, NixgenError, ToolError
 from nixgen.model import DepOptions, Dynamic, DynamicDep, GitLockEntry, UmbrellaDep
 from nixgen.readers.elixir import parse_file
 from nixgen.readers.mix_exs import read_mix_exs
@@ -91,11 +91,19 @@ class GitSources:
         root = source_root(entry)
         if self._on_fetch is not None:
             self._on_fetch(entry.name)
-        with self._checkouts.checkout(entry.url, entry.rev, submodules=entry.submodules) as (
-            hash_,
-            path,
-        ):
-            app = inspect_checkout(path / root if root else path, entry)
+        try:
+            with self._checkouts.checkout(
+                entry.url, entry.rev, submodules=entry.submodules
+            ) as (hash_, path):
+                app = inspect_checkout(path / root if root else path, entry)
+        except ToolError as error:
+            # Name the mix.lock entry: the git error alone does not say which dep it was.
+            raise ToolError(
+                f"cannot fetch git dependency {entry.name} ({entry.url} at {entry.rev}): "
+                f"{error.message}",
+                entry.where,
+                error.hint or "check that url and rev in mix.lock are reachable from here",
+            ) from None
         info = GitSourceInfo(
             entry.url,
             entry.rev,

@@ -302,3 +302,20 @@ def test_dynamic_options_stop_prints_the_section_to_add(tmp_path: Path) -> None:
     (root / "nixgen.toml").write_text("\n".join(section) + "\n")
     again = CliRunner().invoke(main, ["init", str(root)])
     assert again.exit_code == 0, again.output
+
+
+def test_a_git_fetch_failure_names_the_mix_lock_entry_and_line(tmp_path: Path) -> None:
+    root = copy_fixture("single_crate", tmp_path)
+    url = (tmp_path / "gone").as_uri()
+    rev = "0" * 40
+    mix_exs = root / "mix.exs"
+    mix_exs.write_text(mix_exs.read_text().replace(
+        '{:rustler, "~> 0.36.1", runtime: false}',
+        f'{{:rustler, "~> 0.36.1", runtime: false}},\n      {{:gone, git: "{url}", ref: "{rev}"}}'))
+    lock = root / "mix.lock"
+    lock.write_text(lock.read_text().replace(
+        "%{\n", f'%{{\n  "gone": {{:git, "{url}", "{rev}", [ref: "{rev}"]}},\n', 1))
+    result = CliRunner().invoke(main, ["init", str(root)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        f"nixgen: mix.lock:2:11: cannot fetch git dependency gone ({url} at {rev}): ")
