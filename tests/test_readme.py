@@ -56,9 +56,13 @@ def pypi_reachable() -> bool:
 
 
 def tracked_copy(dest: Path) -> Path:
-    """The checkout's tracked files (as they are in the working tree), committed in a new repo."""
+    """The checkout's files as they are (tracked, and new ones git does not ignore), committed
+    in a new repository."""
     listed = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
     ).stdout.decode()
     for name in filter(None, listed.split("\0")):
         source = REPO / name
