@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nixgen.errors import InputError, Position
+from nixgen.readers.text import is_special
 
 # Never part of the project's own sources: build output, fetched deps, VCS data.
 SKIP_DIRS = frozenset(
@@ -54,7 +55,10 @@ def discover(root: Path) -> Layout:
             f for f in files if f.parent.name == ".cargo" and f.name in CARGO_CONFIG_FILES
         ),
         toolchains=tuple(f for f in files if f.name in TOOLCHAIN_FILES),
-        version_files=tuple(root / n for n in VERSION_FILES if (root / n).is_file()),
+        # a pipe or device in a version file's place is kept, for its reader to refuse
+        version_files=tuple(
+            root / n for n in VERSION_FILES if (root / n).is_file() or is_special(root / n)
+        ),
     )
 
 

@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# C0 and C1 controls except tab and line feed, DEL, and the Unicode bidirectional overrides
+# (which reorder what a terminal shows: "Trojan Source").
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+LINE_LIMIT = 400
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with control characters written as escapes (`\\x1b`), so text from a project
+    file cannot move the cursor, recolour or rewrite what a terminal shows."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def shorten(value: object, limit: int = 80) -> str:
+    """`str(value)`, cut to `limit` characters with the length said, for messages."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text)} characters)"
+
+
+def _cut_lines(text: str) -> str:
+    return "\n".join(shorten(line, LINE_LIMIT) for line in text.split("\n"))
 
 
 @dataclass(frozen=True)
@@ -31,10 +55,11 @@ class NixgenError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
+        """The message for a terminal: control characters escaped, very long lines cut."""
         text = f"{self.where}: {self.message}" if self.where else self.message
         if self.hint:
             text += f"\n  hint: {self.hint}"
-        return text
+        return _cut_lines(terminal_safe(text))
 
 
 class InputError(NixgenError):

@@ -107,7 +107,7 @@ def choose_top(project: Project) -> MixProject:
 
 def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile) -> Generated:
     top = choose_top(project)
-    notes: list[str] = []
+    notes: list[str] = [skipped.note() for skipped in project.skipped]
     previous_deps = read(DEPS_FILE) or ""
     deps = plan_deps(
         DepsRequest(project, top, settings.mix_env, settings.provided_deps),

@@ -358,6 +358,17 @@ class Nif:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A project file nixgen could not parse and does not need (it names no Rustler)."""
+
+    where: Position
+    reason: str
+
+    def note(self) -> str:
+        return f"{self.where}: skipped: {self.reason}"
+
+
+@dataclass(frozen=True)
 class NotNif:
     manifest: str
     name: str
@@ -378,6 +389,7 @@ class Project:
     nifs: tuple[Nif, ...]
     not_nifs: tuple[NotNif, ...] = field(default=())
     path_projects: tuple[MixProject, ...] = ()  # in-repository path deps not read otherwise
+    skipped: tuple[Skipped, ...] = ()  # Elixir files that do not parse and need not
 
     def all_mix_projects(self) -> tuple[MixProject, ...]:
         """Every Mix project read: top-level ones, umbrella children, then path deps."""

@@ -9,6 +9,7 @@ from nixgen.depsnix import DEPS_FILE
 from nixgen.errors import InputError, Position
 from nixgen.model import ModuleHint, Project
 from nixgen.readers.project import read_inputs
+from nixgen.readers.text import is_special, read_text_lenient
 from nixgen.resolve import resolve
 from nixgen.sources import GitSourceInfo, known_sources
 
@@ -41,6 +42,6 @@ def check_root(root: Path) -> None:
 def load_known_sources(root: Path) -> list[GitSourceInfo]:
     """Git sources recorded in a previously generated nix/deps.nix (none if it is absent)."""
     path = root / DEPS_FILE
-    return (
-        known_sources(path.read_text(encoding="utf-8", errors="replace")) if path.is_file() else []
-    )
+    if not (path.is_file() or is_special(path)) or path.resolve() != root.resolve() / DEPS_FILE:
+        return []  # a link is refused by the writer, without reading what it points to
+    return known_sources(read_text_lenient(root, Path(DEPS_FILE)), DEPS_FILE)

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nixgen.errors import Position, ResolveError
+from nixgen.errors import Position, ResolveError, shorten
 
 _NIX_KEYWORDS = frozenset(
     {"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"}
@@ -29,16 +29,19 @@ def nix_str(value: object) -> str:
     return f'"{escaped}"'
 
 
-_STORE_NAME = re.compile(r"^[A-Za-z0-9+._?=-]+$")
+_STORE_NAME = re.compile(r"[A-Za-z0-9+._?=-]+")
+# Nix refuses a store path name longer than this (`name-version` together).
+STORE_NAME_MAX = 211
 
 
 def check_store_name(value: str, what: str, where: Position | None) -> str:
     """`value` unchanged if Nix accepts it in a store path name (`name-version`), else an error:
     quoting keeps such text valid Nix, but the derivation would still fail to evaluate."""
-    if not _STORE_NAME.match(value):
+    # fullmatch: `$` would also match before a final newline, which Nix refuses.
+    if not _STORE_NAME.fullmatch(value) or len(value) > STORE_NAME_MAX:
         raise ResolveError(
-            f"{what} {value!r} cannot be part of a Nix store path (allowed: letters, digits, "
-            "and + - . _ ? =)",
+            f"{what} {shorten(value, 60)!r} cannot be part of a Nix store path (allowed: at "
+            f"most {STORE_NAME_MAX} letters, digits, and + - . _ ? =)",
             where,
             "use a plain version/name (Mix itself requires SemVer)",
         )
@@ -54,7 +57,7 @@ def nix_comment(value: object) -> str:
 def nix_attr(name: object) -> str:
     """An attribute name: bare when Nix allows it, else a quoted string."""
     text = str(name)
-    if _NIX_IDENTIFIER.match(text) and text not in _NIX_KEYWORDS:
+    if _NIX_IDENTIFIER.fullmatch(text) and text not in _NIX_KEYWORDS:
         return text
     return nix_str(text)
 

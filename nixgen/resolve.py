@@ -58,6 +58,7 @@ def resolve(
         tool_versions=inputs.tool_versions,
         nifs=nifs,
         not_nifs=_not_nifs(inputs, nifs),
+        skipped=inputs.skipped,
     )
 
 
@@ -189,7 +190,8 @@ Version = tuple[int, ...]
 
 
 def parse_version(text: str) -> Version | None:
-    match = re.match(r"^\D*(\d+)\.(\d+)(?:\.(\d+))?", text)
+    # At most 18 digits a number: int() of a longer one may refuse (4,300 digits).
+    match = re.match(r"^\D*(\d{1,18})\.(\d{1,18})(?:\.(\d{1,18}))?(?!\d)", text)
     return tuple(int(g) for g in match.groups() if g is not None) if match else None
 
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomlkit
-from tomlkit.exceptions import ParseError
 
 from nixgen.errors import InputError, Position
 from nixgen.model import ModuleHint
-from nixgen.readers.text import read_text, toml_error
+from nixgen.readers.text import is_special, parse_toml, read_text
 
 SETTINGS_FILE = "nixgen.toml"
 LIBCS = ("musl", "gnu")
@@ -127,14 +126,10 @@ def _cut(value: str, limit: int = 40) -> str:
 
 def load_settings(root: Path) -> Settings | None:
     path = Path(SETTINGS_FILE)
-    if not (root / path).is_file():
+    if not ((root / path).is_file() or is_special(root / path)):  # a FIFO is refused on read
         return None
     text = read_text(root, path)
-    try:
-        data = tomlkit.parse(text).unwrap()
-    except ParseError as error:
-        raise toml_error(root, path, error) from None
-    return _validate(data, text)
+    return _validate(parse_toml(root, path, text), text)
 
 
 _TOP_KEYS = {

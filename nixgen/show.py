@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from nixgen.depsnix import DepsReport
-from nixgen.errors import Position
+from nixgen.errors import Position, terminal_safe
 from nixgen.model import Dynamic, MixDep, MixProject, Nif, Project
 from nixgen.syscrates import SysNeeds
 
@@ -47,7 +47,13 @@ def show_json(
         "deps": to_jsonable(deps),
         "native": [_native_json(crate, needs) for crate, needs in native],
     }
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    # json escapes C0 controls itself; DEL, C1 and bidi overrides become \\u escapes too, so
+    # the document reads back the same and shows no terminal codes.
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _native_json(crate: str, needs: SysNeeds) -> dict[str, Any]:
@@ -55,7 +61,7 @@ def _native_json(crate: str, needs: SysNeeds) -> dict[str, Any]:
         "crate": crate,
         "native_build_inputs": list(needs.native),
         "build_inputs": list(needs.libs),
-        "env": dict(needs.env),
+        "env": {name: to_jsonable(value) for name, value in needs.env},
         "unknown_sys": list(needs.unknown),
     }
 
@@ -63,7 +69,8 @@ def _native_json(crate: str, needs: SysNeeds) -> dict[str, Any]:
 def show_text(
     project: Project, deps: tuple[DepsReport, ...] = (), native: NativeReport = ()
 ) -> str:
-    return "\n".join([*_text(project), *_native_text(native), *_deps_text(deps)]) + "\n"
+    lines = [*_text(project), *_native_text(native), *_deps_text(deps)]
+    return terminal_safe("\n".join(lines)) + "\n"
 
 
 def _native_text(native: NativeReport) -> Iterator[str]:
@@ -110,6 +117,8 @@ def _text(project: Project) -> Iterator[str]:
         yield from _nif(nif)
     for other in project.not_nifs:
         yield f"  not a NIF: {other.name} ({other.manifest}): {other.reason}"
+    for skipped in project.skipped:
+        yield f"  {skipped.note()}"
     yield from _cargo(project)
     dynamic = list(_dynamic_values(project))
     if dynamic:

@@ -13,19 +13,20 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
-from nixgen.errors import InputError, NixgenError, ToolError
+from nixgen.errors import InputError, NixgenError, Position, ToolError, shorten
 from nixgen.model import DepOptions, Dynamic, DynamicDep, GitLockEntry, UmbrellaDep
 from nixgen.readers.elixir import parse_file
 from nixgen.readers.mix_exs import read_mix_exs
+from nixgen.render import check_store_name
+
+log = logging.getLogger(__name__)
 
 Builder = Literal["mix", "rebar3", "make", "none"]
 SOURCE_COMMENT = "# nixgen-source: "
 _SOURCE_LINE = re.compile(r"^\s*# nixgen-source: (?P<json>\{.*\})\s*$", re.MULTILINE)
 UNKNOWN_VERSION = "0.0.0"
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -180,15 +181,61 @@ def _needed_by_parent(options: DepOptions) -> bool:
     return _in_prod(options) and options.optional is not True
 
 
-def known_sources(text: str) -> list[GitSourceInfo]:
-    """The `# nixgen-source:` lines of a previously generated file (unreadable lines ignored)."""
+def known_sources(text: str, path: str = "nix/deps.nix") -> list[GitSourceInfo]:
+    """The `# nixgen-source:` lines of a previously generated file (`path`, for messages).
+
+    A damaged record is an error rather than skipped: nixgen would otherwise fetch again
+    silently, or carry a wrong value into the next file."""
     found = []
     for match in _SOURCE_LINE.finditer(text):
-        try:
-            data = json.loads(match["json"])
-            data["deps"] = tuple(data["deps"])
-            data["optional_deps"] = tuple(data.get("optional_deps", ()))
-            found.append(GitSourceInfo(**data))
-        except (ValueError, TypeError, KeyError):
-            continue
+        where = Position(path, text.count("\n", 0, match.start()) + 1, 1)
+        found.append(_source_info(match["json"], where))
     return found
+
+
+_SRI_SHA256 = re.compile(r"sha256-[A-Za-z0-9+/]{43}=")
+_STRING_FIELDS = ("url", "rev", "hash", "version")
+
+
+def _source_info(text: str, where: Position) -> GitSourceInfo:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise _bad_source(f"not valid JSON ({shorten(str(error))})", where) from None
+    if not isinstance(data, dict):
+        raise _bad_source("not a JSON object", where)
+    for key in (*_STRING_FIELDS, "builder"):
+        if not isinstance(data.get(key), str):
+            raise _bad_source(f"`{key}` must be a string", where)
+    if not isinstance(data.get("submodules"), bool):
+        raise _bad_source("`submodules` must be true or false", where)
+    if data.get("root") is not None and not isinstance(data["root"], str):
+        raise _bad_source("`root` must be a string or null", where)
+    deps = _names(data.get("deps"), "deps", where)
+    optional = _names(data.get("optional_deps", []), "optional_deps", where)
+    if data["builder"] not in get_args(Builder):
+        raise _bad_source(f"unknown builder {shorten(data['builder'])!r}", where)
+    if not _SRI_SHA256.fullmatch(data["hash"]):
+        raise _bad_source("`hash` is not an SRI sha256 hash", where)
+    try:
+        version = check_store_name(data["version"], "`version`", where)
+    except NixgenError as error:
+        raise _bad_source(error.message, where) from None
+    return GitSourceInfo(
+        data["url"], data["rev"], data["submodules"], data.get("root"), data["hash"],
+        version, data["builder"], deps, optional,
+    )  # fmt: skip
+
+
+def _names(value: object, key: str, where: Position) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad_source(f"`{key}` must be a list of strings", where)
+    return tuple(value)
+
+
+def _bad_source(reason: str, where: Position) -> InputError:
+    return InputError(
+        f"damaged `# nixgen-source:` record: {reason}",
+        where,
+        "delete this line (nixgen then fetches the source again), or restore the file",
+    )

@@ -346,7 +346,7 @@ def toolchain_for(project: Project, directory: str) -> RustToolchain:
 
 def _pinned(pinned: Toolchain) -> RustToolchain:
     channel = pinned.channel or "stable"
-    if not _CHANNEL.match(channel):
+    if not _CHANNEL.fullmatch(channel):
         raise ResolveError(
             f"toolchain channel {channel!r} is not one rust-overlay can select",
             Position(pinned.path),

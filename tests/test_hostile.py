@@ -189,7 +189,7 @@ def test_release_version_that_is_no_store_name_is_refused(tmp_path: Path) -> Non
     a SemVer :version): init refuses the version and writes nothing."""
     root = with_version(tmp_path, VERSION)
     message = refused(tmp_path, root)
-    assert message.startswith("mix.exs: the app version '1.0.0-")
+    assert message.startswith("mix.exs:4:13: the app version '1.0.0-")  # line since issue 10
     assert "cannot be part of a Nix store path" in message
 
 

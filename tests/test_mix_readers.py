@@ -22,10 +22,12 @@ from nixgen.readers.mix_exs import read_mix_exs
 from nixgen.readers.mix_lock import read_mix_lock_text
 from nixgen.readers.rustler import rustler_modules
 
+SHA = "0" * 64  # a tarball checksum: 64 hex digits
+
 LOCK = """%{
-  "chatterbox": {:hex, :ts_chatterbox, "0.15.1", "inner1", [:rebar3], [{:hpack, "~> 0.3.0", [hex: :hpack_erl, repo: "hexpm", optional: false]}], "hexpm", "outer1"},
+  "chatterbox": {:hex, :ts_chatterbox, "0.15.1", "inner1", [:rebar3], [{:hpack, "~> 0.3.0", [hex: :hpack_erl, repo: "hexpm", optional: false]}], "hexpm", "abababababababababababababababababababababababababababababababab"},
   "old": {:hex, :old, "1.0.0", "inner2", [:mix], [], "hexpm"},
-  "rustler": {:hex, :rustler, "0.36.1", "in3", [:mix], [{:jason, "~> 1.0", [hex: :jason, repo: "hexpm", optional: true]}, {:toml, "~> 0.6", [hex: :toml, repo: "hexpm", optional: false]}], "hexpm", "out3"},
+  "rustler": {:hex, :rustler, "0.36.1", "in3", [:mix], [{:jason, "~> 1.0", [hex: :jason, repo: "hexpm", optional: true]}, {:toml, "~> 0.6", [hex: :toml, repo: "hexpm", optional: false]}], "hexpm", "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"},
   "heroicons": {:git, "https://github.com/tailwindlabs/heroicons.git", "88ab3a0d790e6a47404cba02800a6b25d2afae50", [tag: "v2.1.1", sparse: "optimized", depth: 1]},
   "bandit": {:git, "https://github.com/mtrudel/bandit.git", "abc", [ref: "1.4.2", submodules: true]},
 }
@@ -40,7 +42,7 @@ def test_mix_lock_entries() -> None:
     assert isinstance(chatterbox, HexLockEntry)
     assert chatterbox.package == "ts_chatterbox"
     assert chatterbox.managers == ("rebar3",)
-    assert chatterbox.outer_checksum == "outer1"
+    assert chatterbox.outer_checksum == "ab" * 32
     assert chatterbox.deps == (LockDep("hpack", "~> 0.3.0", "hpack_erl", "hexpm", False),)
     old = lock.get("old")
     assert isinstance(old, HexLockEntry) and old.outer_checksum is None
@@ -68,12 +70,13 @@ def test_mix_lock_entries() -> None:
             "mix.lock:1:8: lock entry 'a': :git tuple has 3 elements, expected 4",
         ),
         (
-            '%{"a": {:hex, :a, "1", "i", [:mix], [], "hexpm", "o"}, "a": {:hex, :a, "1", "i", [:mix], [], "hexpm", "o"}}',
-            "mix.lock:1:56: duplicate lock entry 'a'",
+            f'%{{"a": {{:hex, :a, "1", "i", [:mix], [], "hexpm", "{SHA}"}}, '
+            f'"a": {{:hex, :a, "1", "i", [:mix], [], "hexpm", "{SHA}"}}}}',
+            "mix.lock:1:119: duplicate lock entry 'a'",
         ),
         ("[1, 2]", "mix.lock:1:1: mix.lock is not a single map"),
         (
-            '%{"a": {:hex, :a, "1", "i", [:mix], [], "hexpm", "o"},\n  "b": {:hex, :b, ',
+            f'%{{"a": {{:hex, :a, "1", "i", [:mix], [], "hexpm", "{SHA}"}},\n  "b": {{:hex, :b, ',
             "mix.lock:2:19: Elixir syntax error: unexpected end of file (is the file truncated?)",
         ),
     ],

@@ -15,7 +15,8 @@ from nixgen.model import (
     CargoWorkspace,
 )
 from nixgen.paths import inside, join, outside, parents
-from nixgen.readers.text import is_file, read_toml, rel
+from nixgen.readers.checks import check_crate_name, check_semver
+from nixgen.readers.text import is_file, parse_toml, read_text, rel
 from nixgen.readers.tomlvalues import Table, as_string, as_strings, as_table, fail
 
 _DEP_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
@@ -64,7 +65,8 @@ class RawManifest:
 
 def read_manifest(root: Path, manifest: Path) -> RawManifest:
     """Parse one Cargo.toml without looking at any other file."""
-    data = read_toml(root, manifest)
+    text = read_text(root, manifest)
+    data = parse_toml(root, manifest, text)
     where = Position(rel(root, manifest))
     base = posixpath.dirname(where.path) or "."
     workspace = _raw_workspace(data["workspace"], where) if "workspace" in data else None
@@ -79,6 +81,7 @@ def read_manifest(root: Path, manifest: Path) -> RawManifest:
     # Without [lib] and src/lib.rs a package has no library target (only binaries).
     has_lib = "lib" in data or (root / manifest).parent.joinpath("src", "lib.rs").is_file()
     package = _raw_package(data, base, where, has_lib)
+    _check_package(package, text, where)
     return RawManifest(where.path, base, package, workspace, _path_deps(data, base, where))
 
 
@@ -105,6 +108,30 @@ def _raw_package(data: Table, base: str, where: Position, has_lib: bool) -> RawP
         workspace_key=None if pointer is None else join(base, pointer),
         dependencies=_dependency_names(data, where),
     )
+
+
+_NAMES_HINT = "fix the value (cargo rejects it as well)"
+
+
+def _check_package(package: RawPackage, text: str, where: Position) -> None:
+    """Name and version become store names and a `cargo -p` argument: refused here unless
+    they are what Cargo itself accepts."""
+    check_crate_name(package.name, "package.name", key_line(text, "name", where), _NAMES_HINT)
+    if package.lib_name != package.name.replace("-", "_"):
+        check_crate_name(package.lib_name, "lib.name", where, _NAMES_HINT)
+    if package.version is not None:
+        at = key_line(text, "version", where)
+        check_semver(package.version, "package.version", at, _NAMES_HINT)
+
+
+def key_line(text: str, key: str, where: Position) -> Position:
+    """Where `key = ...` is first written in the TOML `text` of `where.path` (approximate:
+    the first such line in any table)."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number, line in enumerate(text.split("\n"), start=1):
+        if pattern.match(line):
+            return Position(where.path, number, line.index(key) + 1)
+    return where
 
 
 def _dependency_names(data: Table, where: Position) -> tuple[str, ...]:

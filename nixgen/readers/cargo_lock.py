@@ -17,6 +17,7 @@ from nixgen.model import (
     Toolchain,
 )
 from nixgen.paths import outside
+from nixgen.readers.checks import check_crate_name, check_semver, is_crate_name, is_semver
 from nixgen.readers.text import is_file, parse_toml, parse_toml_fast, read_text, read_toml, rel
 from nixgen.readers.tomlvalues import Table, as_string, as_strings, as_table, fail
 
@@ -76,6 +77,10 @@ def _locked_crate(
     version = as_string(entry.get("version"), "package.version", where)
     if name is None or version is None:
         raise fail("a [[package]] entry lacks `name` or `version`", where)
+    if not (is_crate_name(name) and is_semver(version)):  # the position only when needed
+        at = _name_position(text, name, where)
+        check_crate_name(name, "package.name", at, _LOCK_HINT)
+        check_semver(version, f"the version of {name}", at, _LOCK_HINT)
     raw = as_string(entry.get("source"), "package.source", where)
     checksum = as_string(entry.get("checksum"), "package.checksum", where)
     if checksum is None:
@@ -113,6 +118,18 @@ def _git_source(raw: str, name: str, text: str, where: Position) -> GitSource:
     pairs = (part.partition("=") for part in query.split("&") if part)
     query_pairs = tuple(sorted((unquote(k), unquote(v)) for k, _, v in pairs))
     return GitSource(url, rev, query_pairs, raw)
+
+
+_LOCK_HINT = "restore the file or regenerate it with `cargo generate-lockfile`"
+
+
+def _name_position(text: str, name: str, where: Position) -> Position:
+    """Where `name = "<name>"` of a [[package]] is written."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = _LOCK_KEY.match(line)
+        if match is not None and match[2] == "name" and match[3] == name:
+            return Position(where.path, number, len(match[1]) + 1)
+    return where
 
 
 def _source_position(text: str, name: str, raw: str, where: Position) -> Position:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -36,6 +37,19 @@ class Source:
     def pos(self, node: Node) -> Position:
         row, col = node.start_point
         return Position(self.path, row + 1, col + 1)
+
+    def find(self, value: str) -> Position:
+        """Where `value` is first written in the file (the file itself when it is not), for
+        a message about a value evaluated without its node."""
+        # up to the first character an Elixir string would hold as an escape
+        probe = re.match(r'[^"\\\x00-\x1f\x7f#]*', value)
+        text = probe.group() if probe else ""
+        offset = self.data.find(text.encode("utf-8", "surrogatepass")) if text else -1
+        if offset < 0:
+            return Position(self.path)
+        start = self.data.rfind(b"\n", 0, offset) + 1
+        column = len(self.data[start:offset].decode("utf-8", "replace")) + 1
+        return Position(self.path, self.data.count(b"\n", 0, offset) + 1, column)
 
     def dynamic(self, node: Node, reason: str = "not a literal") -> Dynamic:
         text = " ".join(self.text(node).split())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from nixgen.errors import InputError
 from nixgen.model import Dynamic
 from nixgen.readers.elixir import (
     ESCAPES,
@@ -133,6 +134,10 @@ def _eval_quoted_atom(ev: Evaluator, node: Node) -> Term:
     return value if isinstance(value, Dynamic) else Atom(value)
 
 
+# Python's int() refuses longer decimal strings (sys.get_int_max_str_digits()).
+_MAX_INTEGER_DIGITS = 4000
+
+
 def _eval_integer(ev: Evaluator, node: Node) -> Term:
     text = ev.source.text(node)
     if text.startswith("?"):
@@ -141,6 +146,12 @@ def _eval_integer(ev: Evaluator, node: Node) -> Term:
         char = ESCAPES.get(text[2:], text[2:]) if text[1:2] == "\\" else text[1:]
         return ord(char) if len(char) == 1 else ev.source.dynamic(node, "character literal")
     digits = text.replace("_", "")
+    if len(digits) > _MAX_INTEGER_DIGITS:
+        raise InputError(
+            f"integer literal of {len(digits)} digits",
+            ev.source.pos(node),
+            f"nixgen reads integers of up to {_MAX_INTEGER_DIGITS} digits; write a shorter one",
+        )
     # Elixir's prefixes are 0x, 0o and 0b; without one, leading zeros are decimal (`007` is 7).
     return int(digits, 0) if digits[1:2] in ("x", "o", "b") else int(digits)
 

@@ -17,6 +17,7 @@ from nixgen.model import (
     PathDep,
     UmbrellaDep,
 )
+from nixgen.readers.checks import check_numbers, check_path
 from nixgen.readers.elixir import (
     Module,
     Source,
@@ -38,6 +39,7 @@ from nixgen.readers.terms import (
     keyword_pairs,
     term_text,
 )
+from nixgen.render import check_store_name
 
 Pairs = list[tuple[str, Term]]
 
@@ -66,18 +68,24 @@ def read_mix_exs(
     module = _project_module(source)
     ev = Evaluator(source, module, env, dict(system_env or {}))
     pairs, extra = _project_pairs(source, module, ev)
+
+    def path(key: str, default: str | None) -> str | Dynamic | None:
+        value = _str(keyword_get(pairs, key, default)) or default
+        if isinstance(value, str):
+            check_path(value, f"`{key}:`", source.find(value))
+        return value
+
     return MixExs(
         app=_name(keyword_get(pairs, "app")),
-        version=_str(keyword_get(pairs, "version")),
-        elixir=_str(keyword_get(pairs, "elixir")),
+        version=_version(source, keyword_get(pairs, "version")),
+        elixir=_elixir(source, keyword_get(pairs, "elixir")),
         deps=_deps(source, keyword_get(pairs, "deps", [])),
         releases=_releases(keyword_get(pairs, "releases", [])),
-        apps_path=_str(keyword_get(pairs, "apps_path")),
+        apps_path=path("apps_path", None),
         apps=_names_or_none(keyword_get(pairs, "apps")),
         aliases=_aliases(keyword_get(pairs, "aliases", [])),
-        lockfile=_str(keyword_get(pairs, "lockfile", "mix.lock")) or "mix.lock",
-        config_path=_str(keyword_get(pairs, "config_path", "config/config.exs"))
-        or "config/config.exs",
+        lockfile=path("lockfile", "mix.lock") or "mix.lock",
+        config_path=path("config_path", "config/config.exs") or "config/config.exs",
         project_extra=extra,
         config=[ETuple((Atom(k), v)) for k, v in pairs],
     )
@@ -132,6 +140,26 @@ def _str(term: Term) -> str | Dynamic | None:
     if isinstance(term, str | Dynamic) or term is None:
         return term
     return None
+
+
+def _version(source: Source, term: Term) -> str | Dynamic | None:
+    """The app version names the release's store path: checked here, where its line is."""
+    version = _str(term)
+    if isinstance(version, str):
+        where = source.find(version)
+        check_numbers(version, "the app version", where, "use a SemVer version like 1.2.3")
+        check_store_name(version, "the app version", where)
+    return version
+
+
+def _elixir(source: Source, term: Term) -> str | Dynamic | None:
+    requirement = _str(term)
+    if isinstance(requirement, str):
+        check_numbers(
+            requirement, "the `elixir:` requirement", source.find(requirement),
+            'write a requirement like "~> 1.15"',
+        )  # fmt: skip
+    return requirement
 
 
 def _name(term: Term) -> str | Dynamic | None:
@@ -221,6 +249,8 @@ def _classify(
         return UmbrellaDep(name, opts, where)
     path = keyword_get(pairs, "path")
     if path is not None:
+        if isinstance(path, str):
+            check_path(path, f"the `path:` of {name!r}", where)
         return PathDep(name, path if isinstance(path, str | Dynamic) else str(path), opts, where)
     git, github = keyword_get(pairs, "git"), keyword_get(pairs, "github")
     if git is not None or github is not None:

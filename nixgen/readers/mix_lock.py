@@ -6,9 +6,11 @@ from pathlib import Path
 
 from nixgen.errors import InputError
 from nixgen.model import GitLockEntry, HexLockEntry, LockDep, LockEntry, MixLock
+from nixgen.readers.checks import check_numbers, check_sha256_hex
 from nixgen.readers.elixir import Node, Source, keyword_text, parse_file, parse_text
 from nixgen.readers.evaluator import Evaluator
 from nixgen.readers.terms import Atom, ETuple, Term, atom_or_str, keyword_get, keyword_pairs
+from nixgen.render import check_store_name
 
 _HINT = "regenerate the lock with `mix deps.get` (nixgen never drops a lock entry it cannot read)"
 
@@ -90,6 +92,11 @@ def _hex(source: Source, key: str, value: ETuple, node: Node) -> HexLockEntry:
     strings = (atom_or_str(package), version, inner, repo, *outer)
     if not all(isinstance(s, str) for s in strings) or not isinstance(managers, list):
         raise _shape_error(source, key, node, ":hex tuple has a field of the wrong type")
+    where = source.pos(node)
+    check_numbers(str(version), f"lock entry {key!r}: version", where, _HINT)
+    check_store_name(str(version), f"the version of {key!r}", where)
+    if outer:
+        check_sha256_hex(str(outer[0]), f"lock entry {key!r}: checksum", where, _HINT)
     manager_names = tuple(m.name for m in managers if isinstance(m, Atom))
     if len(manager_names) != len(managers):
         raise _shape_error(source, key, node, "build managers must be atoms")
@@ -102,7 +109,7 @@ def _hex(source: Source, key: str, value: ETuple, node: Node) -> HexLockEntry:
         deps=_lock_deps(source, key, deps, node),
         repo=str(repo),
         outer_checksum=str(outer[0]) if outer else None,
-        where=source.pos(node),
+        where=where,
     )
 
 

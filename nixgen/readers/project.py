@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -19,18 +20,19 @@ from nixgen.model import (
     MixProject,
     PathDep,
     RustlerModule,
+    Skipped,
     Toolchain,
     ToolVersions,
 )
 from nixgen.paths import join, outside
 from nixgen.readers.cargo import read_cargo_tree
 from nixgen.readers.cargo_lock import read_cargo_config, read_cargo_lock, read_toolchain
-from nixgen.readers.elixir import parse_file
+from nixgen.readers.elixir import Source, parse_file, parse_text
 from nixgen.readers.mix_exs import read_mix_exs
 from nixgen.readers.mix_lock import read_mix_lock
 from nixgen.readers.rustler import rustler_modules
 from nixgen.readers.terms import Term
-from nixgen.readers.text import rel
+from nixgen.readers.text import is_special, read_text, rel
 from nixgen.readers.versions import read_mise, read_tool_versions
 
 
@@ -48,6 +50,7 @@ class Inputs:
     cargo_configs: tuple[CargoConfig, ...]
     toolchains: tuple[Toolchain, ...]
     tool_versions: ToolVersions | None
+    skipped: tuple[Skipped, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class _Context:
     root: Path
     env: str
     system_env: Mapping[str, str]
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def read_inputs(
@@ -77,6 +81,7 @@ def read_inputs(
         cargo_configs=tuple(read_cargo_config(root, p) for p in layout.cargo_configs),
         toolchains=tuple(read_toolchain(root, p) for p in layout.toolchains),
         tool_versions=_tool_versions(root, layout),
+        skipped=tuple(ctx.skipped),
     )
 
 
@@ -104,12 +109,28 @@ def _mix_project(ctx: _Context, directory: Path) -> MixProject:
 
 def _rustler_modules(ctx: _Context, directory: Path, config: Term) -> tuple[RustlerModule, ...]:
     found: list[RustlerModule] = []
+    _check_readable(ctx.root, directory / "lib")
     for path in sorted((directory / "lib").glob("**/*.ex")):
-        if SKIP_DIRS.isdisjoint(path.relative_to(directory).parts) and path.is_file():
-            found.extend(
-                rustler_modules(parse_file(ctx.root, path), ctx.env, ctx.system_env, config)
-            )
+        if SKIP_DIRS.isdisjoint(path.relative_to(directory).parts) and _input(path):
+            source = _parse_module(ctx, path)
+            if source is not None:
+                found.extend(rustler_modules(source, ctx.env, ctx.system_env, config))
     return tuple(found)
+
+
+def _parse_module(ctx: _Context, path: Path) -> Source | None:
+    """The parsed file; None (and a note) for one tree-sitter-elixir cannot parse but that
+    cannot hold a Rustler module: the grammar rejects some code Elixir accepts (a keyword list
+    in an access, `x[at: 0]`), and such a file must not stop nixgen."""
+    text = read_text(ctx.root, path)
+    try:
+        return parse_text(rel(ctx.root, path), text)
+    except InputError as error:
+        if "Rustler" in text or error.where is None:
+            raise
+        reason = f"{error.message}; it does not mention Rustler, so no NIF is lost"
+        ctx.skipped.append(Skipped(error.where, reason))
+        return None
 
 
 def _children(
@@ -161,6 +182,30 @@ def _check_inside(projects: tuple[MixProject, ...]) -> None:
             )
 
 
+def _check_readable(root: Path, lib: Path) -> None:
+    """Every directory under `lib` can be listed: glob skips one it cannot read, and nixgen
+    would then report no NIF where there is one."""
+
+    def fail(error: OSError) -> None:
+        if isinstance(error, FileNotFoundError | NotADirectoryError):
+            return
+        where = Position(rel(root, Path(error.filename or lib)))
+        raise InputError(
+            f"cannot list directory: {error.strerror or type(error).__name__}",
+            where,
+            "make it readable: nixgen looks for Rustler modules in every file under lib/",
+        )
+
+    for _, dirs, _ in os.walk(lib, onerror=fail):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+
+
+def _input(path: Path) -> bool:
+    """A file to read: a regular one, or a pipe or device in its place (which the reader
+    refuses instead of skipping it silently)."""
+    return path.is_file() or is_special(path)
+
+
 def _locks(root: Path, projects: tuple[MixProject, ...]) -> tuple[MixLock, ...]:
     paths = sorted(
         {
@@ -169,7 +214,7 @@ def _locks(root: Path, projects: tuple[MixProject, ...]) -> tuple[MixLock, ...]:
             for p in top.walk()
             if isinstance(p.lockfile, str)
             and not p.lockfile.startswith("../")
-            and (root / p.lockfile).is_file()
+            and _input(root / p.lockfile)
         }
     )
     return tuple(read_mix_lock(root, root / p) for p in paths)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 
@@ -45,7 +47,7 @@ def _read_bytes(root: Path, path: Path) -> bytes:
     where = Position(rel(root, path))
     _check_inside(root, path, where)
     try:
-        return _absolute(root, path).read_bytes()
+        return _regular_file_bytes(_absolute(root, path), where)
     except FileNotFoundError:
         raise InputError(
             "file not found", where, hint="check the path, or restore the file"
@@ -55,6 +57,44 @@ def _read_bytes(root: Path, path: Path) -> bytes:
         raise InputError(
             f"cannot read file: {reason}", where, hint="check its permissions"
         ) from None
+
+
+def _regular_file_bytes(path: Path, where: Position) -> bytes:
+    """The bytes of `path` if it is a regular file. A FIFO, socket or device is refused
+    without reading: a FIFO would block nixgen forever, a device never ends. O_NONBLOCK lets
+    the open of a FIFO return at once so that fstat can tell."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise InputError(
+                f"is {_kind(mode)}, not a regular file",
+                where,
+                "replace it with the file itself (nixgen does not read pipes or devices)",
+            )
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file"
+
+
+def is_special(path: Path) -> bool:
+    """Whether `path` exists (links followed) and is not a regular file or directory."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _check_inside(root: Path, path: Path, where: Position) -> None:
@@ -92,6 +132,12 @@ def read_text(root: Path, path: Path) -> str:
             _position(root, path, data, exc.start),
             hint="re-save the file as UTF-8",
         ) from None
+
+
+def read_text_lenient(root: Path, path: Path) -> str:
+    """A generated file nixgen only takes records from: bytes that are not UTF-8 are replaced,
+    but a pipe or device is refused like any input."""
+    return _read_bytes(root, path).decode("utf-8", "replace")
 
 
 def toml_error(root: Path, path: Path, exc: ParseError) -> InputError:
