@@ -35,7 +35,15 @@ from types import FrameType, TracebackType
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 TIMEOUT_S = 60
 ELIXIR_SUFFIXES = (".ex", ".exs")
-NIXGEN_TOML = 'mix_env = "prod"\nlibc = "musl"\n\n[beam]\nerlang = "28"\nelixir = "1.19"\n'
+NIXGEN_TOML = (
+    'libc = "musl"\nmix_env = "prod"\notp = "28"\nelixir = "1.19"\n'
+    'systems = ["x86_64-linux"]\n\n[deps]\nprovided = []\n'
+)
+
+CHECKOUT_MIX_EXS = (
+    "defmodule Dep.MixProject do\n  use Mix.Project\n"
+    '  def project, do: [app: :dep, version: "1.0.0", deps: []]\nend\n'
+)
 
 Mutation = Callable[[random.Random, bytes], bytes]
 
@@ -129,6 +137,19 @@ def string_newline(rng: random.Random, data: bytes) -> bytes:
     return _replace_token(rng, data, rb'"(?=[,}\]\s)])', rng.choice([b'\\n"', b' "', b'\n"']))
 
 
+def short_hex(rng: random.Random, data: bytes) -> bytes:
+    """A checksum or hash (a long run of hex digits) cut or stretched."""
+    return _replace_token(
+        rng, data, rb"\b[0-9a-f]{40,64}\b", rng.choice([b"0123abcd", b"f" * 65, b"g" * 64])
+    )
+
+
+def shell_word(rng: random.Random, data: bytes) -> bytes:
+    """Shell and Nix metacharacters added to a quoted value."""
+    extra = rng.choice([b" ", b"$(id)", b";x", b"${x}", b"'", b"\\n", b"`id`"])
+    return _replace_token(rng, data, rb'(?<=[A-Za-z0-9])"', extra + b'"')
+
+
 def deep_nesting(rng: random.Random, data: bytes) -> bytes:
     depth = rng.choice((200, 3000))
     return insert_bytes(rng, data, [b"[" * depth + b"]" * depth, b"{" * depth + b"}" * depth])
@@ -148,12 +169,15 @@ MUTATIONS: dict[str, Mutation] = {
     "bad_utf8": bad_utf8,
     "string_newline": string_newline,
     "deep_nesting": deep_nesting,
+    "short_hex": short_hex,
+    "shell_word": shell_word,
 }
 
 
 def inputs(root: Path) -> list[Path]:
-    """The files nixgen reads, relative to the project (nixgen.toml whether or not present)."""
-    names = {"mix.exs", "mix.lock", "Cargo.toml", "Cargo.lock", ".tool-versions"}
+    """The files nixgen reads, relative to the project (nixgen.toml whether or not present;
+    nix/deps.nix, with its `# nixgen-source:` records, when init could write it)."""
+    names = {"mix.exs", "mix.lock", "Cargo.toml", "Cargo.lock", ".tool-versions", "deps.nix"}
     found = {Path("nixgen.toml")}
     for path in root.rglob("*"):
         if not path.is_file() or path.is_symlink():
@@ -198,6 +222,7 @@ def _offline_tools() -> Iterator[None]:
             self, url: str, rev: str, *, submodules: bool = False
         ) -> Iterator[tuple[str, Path]]:
             with tempfile.TemporaryDirectory(prefix="mutate-checkout-") as tmp:
+                (Path(tmp) / "mix.exs").write_text(CHECKOUT_MIX_EXS)
                 yield _fake_sri(url + rev), Path(tmp)
 
     class Prefetcher:
@@ -274,10 +299,13 @@ def mutate_project(job: tuple[Path, int, int]) -> list[Outcome]:
     rng = random.Random(f"{seed}:{source.name}")
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="mutate-") as tmp, _offline_tools():
+        pristine = Path(tmp, "pristine")
+        shutil.copytree(source, pristine, symlinks=True)
+        run_command(pristine, ["init"])  # the generated files become inputs too, when it works
         for _ in range(count):
             root = Path(tmp, source.name)
             shutil.rmtree(root, ignore_errors=True)
-            shutil.copytree(source, root, symlinks=True)
+            shutil.copytree(pristine, root, symlinks=True)
             kinds = _by_kind(inputs(root))
             target = rng.choice(kinds[rng.choice(sorted(kinds))])
             name = rng.choice(sorted(MUTATIONS))

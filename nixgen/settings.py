@@ -10,6 +10,7 @@ import tomlkit
 
 from nixgen.errors import InputError, Position
 from nixgen.model import ModuleHint
+from nixgen.readers.checks import check_numbers
 from nixgen.readers.text import is_special, parse_toml, read_text
 
 SETTINGS_FILE = "nixgen.toml"
@@ -216,10 +217,10 @@ def _version(data: dict[str, object], text: str, key: str, pattern: str) -> str 
     value = data.get(key)
     if value is None:
         return None
+    example = "27" if key == "otp" else "1.18"
     if not isinstance(value, str) or not re.fullmatch(pattern + r"(\.\d+)*", value):
-        example = "27" if key == "otp" else "1.18"
         raise _fail(text, key, "must be a version string", f'e.g. {key} = "{example}"')
-    return value
+    return check_numbers(value, key, _where(text, key), f'e.g. {key} = "{example}"')
 
 
 def _string(data: dict[str, object], text: str, key: str, default: str) -> str:

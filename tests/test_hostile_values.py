@@ -166,6 +166,10 @@ HUGE_INTEGERS = {
         rf"{CRATE}/Cargo\.lock:\d+:1: the version of \S+ '1\.9+… \(5004 characters\)' has a "
         r"5000-digit number",
     ),
+    "nixgen_toml_elixir": (
+        "nixgen.toml", None, f'elixir = "1.{BIG}"\n',
+        r"nixgen\.toml:1:1: elixir '1\.9+… \(5002 characters\)' has a 5000-digit number",
+    ),
     "tool_versions_erlang": (
         ".tool-versions", None, f"erlang {BIG}\nelixir 1.18\n",
         r"\.tool-versions:1:8: the erlang version '9+… \(5000 characters\)' has a 5000-digit "
