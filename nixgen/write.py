@@ -287,7 +287,8 @@ def _commit(root: Path, writes: list[_Write]) -> None:
     except OSError as error:
         raise _write_error(writes[0].path, error) from None
     try:
-        _stage(root, stage / ".gitignore", _Write(".gitignore", "*\n", None))
+        # git ignores the directory, should a kill leave it behind
+        _stage(root, stage / ".gitignore", _Write(f"{stage.name}/.gitignore", "*\n", None))
         staged = [_stage(root, stage / str(n), w) for n, w in enumerate(writes)]
         _swap(root, stage, list(zip(writes, staged, strict=True)))
     finally:
