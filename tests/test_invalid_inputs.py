@@ -87,7 +87,7 @@ def test_missing_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     result = show("no-such-dir")
     assert result.exit_code == 2
     assert str(tmp_path) not in result.stderr
-    assert result.stderr.startswith("nixgen: no-such-dir: not a directory\n")
+    assert result.stderr.startswith("nixgen: no-such-dir: no such directory\n")  # item 21
 
 
 def test_debug_lets_the_exception_propagate() -> None:
