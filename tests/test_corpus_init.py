@@ -12,7 +12,7 @@ from nixeval import nix_eval_json
 from test_init import fake_tools
 
 from nixgen.errors import NixgenError
-from nixgen.pipeline import InitOptions, plan_init
+from nixgen.pipeline import InitOptions, out_of_date, plan_init, plan_update
 from nixgen.write import apply_changes
 
 pytestmark = [pytest.mark.corpus, pytest.mark.nix]
@@ -50,6 +50,8 @@ def test_init_on_corpus_project(name: str, tmp_path: Path) -> None:
         assert "hint:" in str(info.value)
         return
     apply_changes(root, plan_init(root, InitOptions(), force=True, tools=fake_tools(root)))
+    # init is a fixed point: `check` right after it finds nothing to change
+    assert out_of_date(plan_update(root, force=False, tools=fake_tools(root))) == []
     drv_paths = "xs: builtins.mapAttrs (n: x: x.drvPath) xs"
     evaluated = {
         output: nix_eval_json(
