@@ -173,7 +173,15 @@ def init(
     out = console()
     if not dry_run:  # one writing run at a time; released when the command ends
         click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
-    changes = plan_init(path, options, force=force, progress=out.progress, on_note=out.note)
+    lockfiles: list[str] = []
+    changes = plan_init(
+        path,
+        options,
+        force=force,
+        progress=out.progress,
+        on_note=out.note,
+        on_lockfiles=lockfiles.extend,
+    )
     if dry_run:
         print_dry_run(changes, "nixgen init")
         return
@@ -181,7 +189,7 @@ def init(
     for change in changes:
         out.say(f"{change.action:>9}  {change.path}")
     say_kept(out, changes)
-    steps = init_next_steps(path, changes, SubprocessRunner())
+    steps = init_next_steps(path, changes, lockfiles, SubprocessRunner())
     out.say(steps.text)
     if steps.warning:
         out.note(steps.warning)

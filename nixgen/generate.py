@@ -74,6 +74,8 @@ class Generated:
     created: dict[str, str]
     edited: dict[str, str]
     notes: tuple[str, ...] = field(default=())
+    # Inputs the flake reads that nixgen does not write: each NIF crate's Cargo.lock.
+    lockfiles: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ def generate(project: Project, settings: Settings, tools: Tools, read: ReadFile)
             f"(`{top.version.source}`): the release is versioned 0.0.0; write it "
             "literally in mix.exs to change that"
         )
-    return Generated(generated, created, edited, tuple(notes))
+    lockfiles = tuple(sorted({n.cargo_lock for n in project.nifs if n.cargo_lock}))
+    return Generated(generated, created, edited, tuple(notes), lockfiles)
 
 
 def _description(top: MixProject) -> str:

@@ -10,8 +10,6 @@ from pathlib import Path
 
 from nixgen.errors import NixgenError
 from nixgen.gateway import Runner
-from nixgen.project import load_project
-from nixgen.settings import load_settings
 from nixgen.write import Change
 
 log = logging.getLogger(__name__)
@@ -42,18 +40,6 @@ def git_files(root: Path, runner: Runner) -> GitFiles | None:
     )
 
 
-def nif_lockfiles(root: Path) -> list[str]:
-    """The Cargo.lock of every NIF crate (crane builds with --locked: the flake needs them)."""
-    settings = load_settings(root)
-    project = load_project(
-        root,
-        env=settings.mix_env if settings else "prod",
-        all_cargo_locks=False,
-        hints=settings.nif_hints if settings else (),
-    )
-    return sorted({n.cargo_lock for n in project.nifs if n.cargo_lock})
-
-
 def to_add(changes: Sequence[Change], lockfiles: Sequence[str], git: GitFiles | None) -> list[str]:
     """The files the flake needs that git does not track: nixgen's files, the user's files it
     edited, every NIF crate's Cargo.lock. Without git: what this run wrote, and the locks."""
@@ -69,12 +55,15 @@ class NextSteps:
     warning: str | None  # for stderr: inputs git does not track
 
 
-def init_next_steps(path: Path, changes: Sequence[Change], runner: Runner) -> NextSteps:
-    """The next steps after `init` wrote `changes` (the project is read again for its locks)."""
+def init_next_steps(
+    path: Path, changes: Sequence[Change], lockfiles: Sequence[str], runner: Runner
+) -> NextSteps:
+    """The next steps after `init` wrote `changes`; `lockfiles`: every NIF crate's Cargo.lock
+    (crane builds with --locked: the flake needs them), as generation found them."""
     for change in changes:
         if change.action == "unchanged":
             log.info("%s: unchanged, not written", change.path)
-    return next_steps(path, changes, nif_lockfiles(path), git_files(path, runner))
+    return next_steps(path, changes, lockfiles, git_files(path, runner))
 
 
 def next_steps(

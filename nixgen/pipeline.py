@@ -115,13 +115,15 @@ def plan_init(
     tools: Tools | None = None,
     progress: Progress | None = None,
     on_note: Callable[[str], None] | None = None,
+    on_lockfiles: Callable[[tuple[str, ...]], None] | None = None,
 ) -> list[Change]:
+    """`on_lockfiles` receives the Cargo.lock files the flake needs (for the next steps)."""
     check_root(root)
     existing = load_settings(root)
     settings = _init_settings(existing or Settings(), options)
     if options.generate_lockfiles:
         generate_lockfiles(_load(root, settings), SubprocessRunner(), root)
-    changes = _plan(root, settings, force, tools, progress, on_note)
+    changes = _plan(root, settings, force, tools, progress, on_note, on_lockfiles)
     if existing is None:
         return changes
     old = read_existing(root, SETTINGS_FILE) or ""
@@ -176,6 +178,7 @@ def _plan(
     tools: Tools | None,
     progress: Progress | None,
     on_note: Callable[[str], None] | None,
+    on_lockfiles: Callable[[tuple[str, ...]], None] | None = None,
 ) -> list[Change]:
     for path in (FLAKE_FILE, RELEASE_FILE, DEPS_FILE, NIFS_FILE):
         check_target(root, path)  # before anything reads them: a link is not followed
@@ -186,6 +189,8 @@ def _plan(
     for note in output.notes:
         if on_note is not None:
             on_note(note)
+    if on_lockfiles is not None:
+        on_lockfiles(output.lockfiles)
     return plan_changes(root, output.generated, output.created, output.edited, force)
 
 
