@@ -212,9 +212,9 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
 def _offline_tools() -> Iterator[None]:
     """Replace nixgen's network tools (git, Hex) with fakes that answer at once."""
     import nixgen.pipeline as pipeline
+    from nixgen.fetch.checkouts import GitSources
     from nixgen.generate import Tools
-    from nixgen.project import load_known_sources
-    from nixgen.sources import GitSources
+    from nixgen.resolve.project import load_known_sources
 
     class Checkouts:
         @contextlib.contextmanager

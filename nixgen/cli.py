@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from nixgen import __version__
-from nixgen.depsnix import deps_reports
+from nixgen.emit.deps import deps_reports
+from nixgen.emit.nifs import sys_report
 from nixgen.errors import NixgenError, terminal_safe
 from nixgen.lock import project_lock
-from nixgen.nifs import sys_report
-from nixgen.project import load_known_sources, load_project
+from nixgen.resolve.project import load_known_sources, load_project
 from nixgen.settings import load_settings
 from nixgen.show import show_json, show_text
 
@@ -159,7 +159,7 @@ def init(
 ) -> None:
     """Write the flake, nix/*.nix and the PRECOMPILED_NIF switch for the project at PATH."""
     # Imported here: generating pulls in more than `show` needs at start-up.
-    from nixgen.gateway import SubprocessRunner
+    from nixgen.fetch.gateway import SubprocessRunner
     from nixgen.nextsteps import init_next_steps
     from nixgen.pipeline import InitOptions, plan_init
     from nixgen.write import apply_changes

@@ -7,9 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from nixgen.assets import AssetTool, plan_assets
-from nixgen.beam import choose_beam
-from nixgen.depsnix import (
+from nixgen.emit.deps import (
     DEPS_FILE,
     DepsRequest,
     HexHasher,
@@ -17,9 +15,7 @@ from nixgen.depsnix import (
     plan_deps,
     render_deps,
 )
-from nixgen.errors import ResolveError
-from nixgen.flake import ReleaseNifs, plan_release, release_nifs, render_flake, render_release
-from nixgen.glue import (
+from nixgen.emit.glue import (
     MACRO,
     GlueNif,
     config_block,
@@ -27,13 +23,23 @@ from nixgen.glue import (
     needs_config,
     with_config_block,
 )
+from nixgen.emit.nifs import crate_attr, known_cargo_hashes, nifs_warnings, plan_nifs, render_nifs
+from nixgen.emit.release import (
+    ReleaseNifs,
+    plan_release,
+    release_nifs,
+    render_flake,
+    render_release,
+)
+from nixgen.errors import ResolveError
+from nixgen.fetch.checkouts import GitSources
+from nixgen.fetch.git import Prefetcher
 from nixgen.model import Dynamic, HexLockEntry, MixProject, Nif, PathDep, Project, RustlerModule
-from nixgen.nifs import crate_attr, known_cargo_hashes, nifs_warnings, plan_nifs, render_nifs
 from nixgen.paths import join
-from nixgen.prefetch import Prefetcher
 from nixgen.readers.config_exs import config_string
+from nixgen.resolve.assets import AssetTool, plan_assets
+from nixgen.resolve.beam import choose_beam
 from nixgen.settings import SETTINGS_FILE, Settings, default_text
-from nixgen.sources import GitSources
 from nixgen.write import read_existing, with_header
 
 FLAKE_FILE = "flake.nix"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nixgen.errors import NixgenError
-from nixgen.gateway import Runner
+from nixgen.fetch.gateway import Runner
 from nixgen.write import Change
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nixgen.depsnix import DEPS_FILE
+from nixgen.emit.deps import DEPS_FILE
+from nixgen.emit.nifs import generate_lockfiles, known_cargo_hashes, pending_cargo_fetches
 from nixgen.errors import InputError, Position
-from nixgen.gateway import SubprocessRunner
+from nixgen.fetch.checkouts import GitSources
+from nixgen.fetch.gateway import SubprocessRunner
+from nixgen.fetch.git import CachedPrefetcher, GitPrefetcher, Prefetcher, hex_tarball_sha256
 from nixgen.generate import (
     FLAKE_FILE,
     NIFS_FILE,
@@ -19,9 +22,7 @@ from nixgen.generate import (
     read_from,
 )
 from nixgen.model import GitLockEntry, Project
-from nixgen.nifs import generate_lockfiles, known_cargo_hashes, pending_cargo_fetches
-from nixgen.prefetch import CachedPrefetcher, GitPrefetcher, Prefetcher, hex_tarball_sha256
-from nixgen.project import check_root, load_known_sources, load_project
+from nixgen.resolve.project import check_root, load_known_sources, load_project
 from nixgen.settings import (
     SETTINGS_FILE,
     Settings,
@@ -29,7 +30,6 @@ from nixgen.settings import (
     load_settings,
     updated_text,
 )
-from nixgen.sources import GitSources
 from nixgen.write import Change, check_target, plan_changes, read_existing
 
 

@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from nixgen.depsnix import DepsReport
+from nixgen.emit.deps import DepsReport
 from nixgen.errors import Position, terminal_safe
 from nixgen.model import Dynamic, MixDep, MixProject, Nif, Project
-from nixgen.syscrates import SysNeeds
+from nixgen.resolve.syscrates import SysNeeds
 
 JSON_FORMAT = 1
 

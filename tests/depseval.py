@@ -11,11 +11,11 @@ from typing import Any
 from fakes import FakeCheckouts
 from nixeval import nix_eval_json
 
-from nixgen.depsnix import DepsRequest, plan_deps, render_deps
+from nixgen.emit.deps import DepsRequest, plan_deps, render_deps
+from nixgen.fetch.checkouts import GitSources
 from nixgen.model import GitLockEntry, MixProject, Project
-from nixgen.project import load_project
 from nixgen.readers.mix_lock import read_mix_lock
-from nixgen.sources import GitSources
+from nixgen.resolve.project import load_project
 
 HARNESS = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";

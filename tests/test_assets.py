@@ -9,10 +9,10 @@ import pytest
 from nixeval import nix_eval_json
 from test_init import copy_fixture, init
 
-from nixgen.assets import AssetTool, plan_assets, tailwind_attr
-from nixgen.closure import release_closure
-from nixgen.project import load_project
 from nixgen.readers.config_exs import config_string
+from nixgen.resolve.assets import AssetTool, plan_assets, tailwind_attr
+from nixgen.resolve.closure import release_closure
+from nixgen.resolve.project import load_project
 
 
 def test_plan_names_the_tools_and_the_deploy_alias() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nixgen.beam import choose_beam
 from nixgen.errors import ResolveError
 from nixgen.model import MixProject, ToolVersions
+from nixgen.resolve.beam import choose_beam
 
 
 def app(elixir: str | None) -> MixProject:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nixgen.closure import release_closure
 from nixgen.errors import Position
 from nixgen.model import DepOptions, HexDep, MixProject
 from nixgen.readers.mix_lock import read_mix_lock_text
+from nixgen.resolve.closure import release_closure
 
 H = "0" * 64
 

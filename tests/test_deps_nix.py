@@ -29,7 +29,7 @@ from fakes import FakeCheckouts, default_mix_exs
 from golden import check_golden
 from nixeval import nix_env, nix_eval_json
 
-from nixgen.depsnix import (
+from nixgen.emit.deps import (
     DepsPlan,
     DepsRequest,
     GitPackage,
@@ -40,9 +40,9 @@ from nixgen.depsnix import (
     render_deps,
 )
 from nixgen.errors import InputError, NixgenError, ResolveError
+from nixgen.fetch.checkouts import GitSources, known_sources
 from nixgen.model import GitLockEntry, HexLockEntry, Project
-from nixgen.project import load_project
-from nixgen.sources import GitSources, known_sources
+from nixgen.resolve.project import load_project
 
 GITLIB = "https://example.invalid/gitlib.git"
 GITLIB_REV = "abcfe4f9919e74cdce1d089f3885bdf716a0d2ab"
@@ -771,6 +771,6 @@ def test_version_that_cannot_name_a_store_path_is_refused_with_its_position(
 def test_builders_follow_mix2nix(package: str, managers: tuple[str, ...], builder: str) -> None:
     """The builder each Hex package gets is mix2nix's, which nixpkgs' generated mix.nix files
     (mobilizon, pleroma) use: docs/UPSTREAM.md U-MIX2NIX-BUILDERS."""
-    from nixgen.depsnix import builder_for
+    from nixgen.emit.deps import builder_for
 
     assert builder_for(managers, package) == builder

@@ -36,9 +36,9 @@ import pytest
 from click.testing import CliRunner
 
 from nixgen.cli import main
-from nixgen.glue import BEGIN, END
+from nixgen.emit.glue import BEGIN, END
 from nixgen.model import Nif
-from nixgen.project import load_project
+from nixgen.resolve.project import load_project
 
 pytestmark = pytest.mark.elixir
 

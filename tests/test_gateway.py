@@ -10,7 +10,7 @@ import pytest
 from fakes import Call, FakeRunner
 
 from nixgen.errors import ToolError
-from nixgen.gateway import SubprocessRunner, stderr_tail, which
+from nixgen.fetch.gateway import SubprocessRunner, stderr_tail, which
 
 
 def python(code: str) -> list[str]:
@@ -64,7 +64,7 @@ def test_timeout_is_a_tool_error() -> None:
 
 
 def test_command_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="nixgen.gateway"):
+    with caplog.at_level(logging.DEBUG, logger="nixgen.fetch.gateway"):
         SubprocessRunner().run(python("pass"))
     assert any("-c pass" in record.getMessage() for record in caplog.records)
 

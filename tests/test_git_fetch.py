@@ -31,7 +31,7 @@ def make_repo(path: Path) -> str:
 
 
 def nix_hash(path: Path) -> str:
-    from nixgen.nar import hex_to_sri
+    from nixgen.fetch.nar import hex_to_sri
 
     out = subprocess.run(["nix-hash", "--type", "sha256", str(path)], check=True,
                          capture_output=True, text=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from test_init import copy_fixture, fake_tools, init
 
+from nixgen.emit.glue import BEGIN
 from nixgen.errors import NixgenError
-from nixgen.glue import BEGIN
 from nixgen.pipeline import out_of_date, plan_update
-from nixgen.project import load_project
+from nixgen.resolve.project import load_project
 from nixgen.write import apply_changes
 
 MACRO_FILE = "lib/single/nixgen_rustler.ex"

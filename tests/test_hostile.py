@@ -33,10 +33,10 @@ from test_init import copy_fixture, fake_tools
 
 from nixgen.cli import main
 from nixgen.errors import NixgenError
+from nixgen.fetch.checkouts import GitSources
 from nixgen.generate import Tools
 from nixgen.pipeline import InitOptions, plan_init, plan_update
-from nixgen.project import load_known_sources
-from nixgen.sources import GitSources
+from nixgen.resolve.project import load_known_sources
 from nixgen.write import apply_changes
 
 HOSTILE_DIR = FIXTURES / "hostile"

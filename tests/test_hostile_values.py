@@ -26,8 +26,8 @@ from nixeval import nix_eval_json
 from test_hostile import CRATE, edit, ex_str, generate, project, with_git_dep
 
 from nixgen.cli import main
-from nixgen.nifs import plan_nifs, render_nifs
-from nixgen.project import load_project
+from nixgen.emit.nifs import plan_nifs, render_nifs
+from nixgen.resolve.project import load_project
 
 BIG = "9" * 5000  # past Python's 4,300-digit limit for int()
 LONG = "n" * 300  # past NAME_MAX (255 bytes)

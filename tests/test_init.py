@@ -14,13 +14,13 @@ from fakes import FakePrefetcher
 from nixeval import nix_eval_json
 
 from nixgen.cli import main
+from nixgen.emit.glue import BEGIN, END
 from nixgen.errors import NixgenError
+from nixgen.fetch.checkouts import GitSources
 from nixgen.generate import Tools
-from nixgen.glue import BEGIN, END
 from nixgen.model import ModuleHint
 from nixgen.pipeline import InitOptions, plan_init
-from nixgen.project import load_project
-from nixgen.sources import GitSources
+from nixgen.resolve.project import load_project
 from nixgen.write import apply_changes
 
 SYSTEMS = ("x86_64-linux", "aarch64-linux", "aarch64-darwin")  # nixgen.toml defaults

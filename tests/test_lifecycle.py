@@ -17,13 +17,13 @@ from fakes import FakeRunner
 from test_init import copy_fixture, fake_tools, init
 
 from nixgen.cli import main
+from nixgen.emit.glue import BEGIN, END
+from nixgen.emit.nifs import generate_lockfiles
 from nixgen.errors import InputError, NixgenError
-from nixgen.gateway import SubprocessRunner
-from nixgen.glue import BEGIN, END
+from nixgen.fetch.gateway import SubprocessRunner
 from nixgen.lock import lock_path, project_lock
-from nixgen.nifs import generate_lockfiles
 from nixgen.pipeline import InitOptions, out_of_date, plan_init, plan_update
-from nixgen.project import load_project
+from nixgen.resolve.project import load_project
 from nixgen.settings import Settings, default_text, load_settings
 from nixgen.write import apply_changes
 

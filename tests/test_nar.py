@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nixgen.errors import InputError
-from nixgen.nar import (
+from nixgen.fetch.nar import (
     any_to_sri,
     dump_nar,
     from_nix_base32,

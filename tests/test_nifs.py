@@ -33,16 +33,7 @@ from fakes import FakePrefetcher, FakeRunner, fake_hash
 from golden import check_golden
 from nixeval import nix_env
 
-from nixgen.errors import InputError, NixgenError, ResolveError
-from nixgen.model import (
-    CargoConfig,
-    CargoPackage,
-    LockedCrate,
-    Project,
-    RegistrySource,
-    Toolchain,
-)
-from nixgen.nifs import (
+from nixgen.emit.nifs import (
     PLATFORMS,
     NifsPlan,
     Platform,
@@ -54,8 +45,17 @@ from nixgen.nifs import (
     render_nifs,
     sys_report,
 )
-from nixgen.project import load_project
-from nixgen.syscrates import cfg_matches, rustflags
+from nixgen.errors import InputError, NixgenError, ResolveError
+from nixgen.model import (
+    CargoConfig,
+    CargoPackage,
+    LockedCrate,
+    Project,
+    RegistrySource,
+    Toolchain,
+)
+from nixgen.resolve.project import load_project
+from nixgen.resolve.syscrates import cfg_matches, rustflags
 from nixgen.write import inspect
 
 GOLDEN = [
@@ -826,7 +826,7 @@ def test_corpus_nif_crates_evaluate_or_stop_with_a_message(name: str, tmp_path: 
 def test_output_hash_key_is_decoded_like_crane(source: str, key: str) -> None:
     """crane decodes the Cargo.lock source with its own table before looking up outputHashes
     (docs/UPSTREAM.md U-CRANE-OUTPUTHASHES): an encoded key is never found."""
-    from nixgen.nifs import CargoGitHash
+    from nixgen.emit.nifs import CargoGitHash
 
     assert CargoGitHash(source, "https://h/r", "abc", "sha256-x").key == key
 

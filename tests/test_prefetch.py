@@ -13,9 +13,8 @@ import pytest
 from fakes import Call, FakePrefetcher, FakeRunner, fake_hash
 
 from nixgen.errors import InputError, ToolError
-from nixgen.gateway import SubprocessRunner
-from nixgen.nar import hex_to_sri, nar_hash, to_nix_base32
-from nixgen.prefetch import (
+from nixgen.fetch.gateway import SubprocessRunner
+from nixgen.fetch.git import (
     NEUTRAL_GIT_CONFIG,
     CachedPrefetcher,
     GitKey,
@@ -23,6 +22,7 @@ from nixgen.prefetch import (
     KnownHashes,
     remove_dot_git,
 )
+from nixgen.fetch.nar import hex_to_sri, nar_hash, to_nix_base32
 
 requires_nix = pytest.mark.skipif(
     shutil.which("nix-hash") is None, reason="needs nix-hash (Nix) on PATH"
@@ -322,8 +322,8 @@ def test_lfs_files_have_their_content_when_asked_like_fetch_lfs(tmp_path: Path) 
 
 def test_cargo_git_sources_are_prefetched_as_crane_fetches() -> None:
     """Submodules and LFS, as crane's downloadCargoPackageFromGit."""
+    from nixgen.emit.nifs import _GitHashes
     from nixgen.model import GitSource
-    from nixgen.nifs import _GitHashes
 
     asked: list[bool] = []
 

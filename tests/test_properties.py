@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from nixeval import nix_env
 
+from nixgen.emit.render import nix_attr, nix_ind, nix_str
 from nixgen.errors import InputError, NixgenError
 from nixgen.model import Dynamic
 from nixgen.readers.cargo import read_cargo_tree, read_manifest
@@ -32,7 +33,6 @@ from nixgen.readers.rustler import rustler_modules
 from nixgen.readers.terms import Term
 from nixgen.readers.text import read_text
 from nixgen.readers.versions import read_mise, read_tool_versions
-from nixgen.render import nix_attr, nix_ind, nix_str
 
 FUZZ = settings(
     max_examples=300,

@@ -10,10 +10,10 @@ import nifseval
 import pytest
 from conftest import FIXTURES
 
+from nixgen.emit.nifs import plan_nifs, render_nifs
 from nixgen.model import CargoLock, LockedCrate, Project, RegistrySource
-from nixgen.nifs import plan_nifs, render_nifs
-from nixgen.project import load_project
-from nixgen.syscrates import Exe, Recipe, SysNeeds, parse_table, sys_needs, sys_table
+from nixgen.resolve.project import load_project
+from nixgen.resolve.syscrates import Exe, Recipe, SysNeeds, parse_table, sys_needs, sys_table
 
 CRATES_IO = RegistrySource("https://github.com/rust-lang/crates.io-index")
 PKG_CONFIG = ("pkg-config",)

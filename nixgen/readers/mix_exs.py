@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from nixgen.emit.render import check_store_name
 from nixgen.errors import InputError, Position
 from nixgen.model import (
     DepOptions,
@@ -39,7 +40,6 @@ from nixgen.readers.terms import (
     keyword_pairs,
     term_text,
 )
-from nixgen.render import check_store_name
 
 Pairs = list[tuple[str, Term]]
 

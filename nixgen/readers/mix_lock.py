@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nixgen.emit.render import check_store_name
 from nixgen.errors import InputError
 from nixgen.model import GitLockEntry, HexLockEntry, LockDep, LockEntry, MixLock
 from nixgen.readers.checks import check_numbers, check_sha256_hex
 from nixgen.readers.elixir import Node, Source, keyword_text, parse_file, parse_text
 from nixgen.readers.evaluator import Evaluator
 from nixgen.readers.terms import Atom, ETuple, Term, atom_or_str, keyword_get, keyword_pairs
-from nixgen.render import check_store_name
 
 _HINT = "regenerate the lock with `mix deps.get` (nixgen never drops a lock entry it cannot read)"
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from nixgen.discover import SKIP_DIRS, Layout, discover
 from nixgen.errors import InputError, Position
 from nixgen.model import (
     CargoConfig,
@@ -27,6 +26,7 @@ from nixgen.model import (
 from nixgen.paths import join, outside
 from nixgen.readers.cargo import read_cargo_tree
 from nixgen.readers.cargo_lock import read_cargo_config, read_cargo_lock, read_toolchain
+from nixgen.readers.discover import SKIP_DIRS, Layout, discover
 from nixgen.readers.elixir import Source, parse_file, parse_text
 from nixgen.readers.mix_exs import read_mix_exs
 from nixgen.readers.mix_lock import read_mix_lock

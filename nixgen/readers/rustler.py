@@ -25,7 +25,7 @@ _KINDS: dict[str, RustlerKind] = {"Rustler": "rustler", "RustlerPrecompiled": "p
 # (a macro's quoted template, a function, a nested module read separately).
 _OPAQUE_CALLS = {"defmodule", "def", "defp", "defmacro", "defmacrop", "quote"}
 _LITERAL_NODES = {"string", "charlist", "sigil", "comment"}
-# nixgen's macro for rustler < 0.22 (nixgen/glue.py): `App.NixgenRustler.rustler_use(opts)`
+# nixgen's macro for rustler < 0.22 (nixgen/emit/glue.py): `App.NixgenRustler.rustler_use(opts)`
 # stands for `use Rustler, opts`.
 _MACRO_SUFFIX = ".NixgenRustler.rustler_use"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from nixgen.model import MixProject
 from nixgen.paths import join, relative
-from nixgen.resolve import parse_version
+from nixgen.resolve.nifs import parse_version
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal, Protocol, get_args
 
+from nixgen.emit.render import check_store_name
 from nixgen.errors import InputError, NixgenError, Position, ToolError, shorten
 from nixgen.model import DepOptions, Dynamic, DynamicDep, GitLockEntry, UmbrellaDep
 from nixgen.readers.elixir import parse_file
 from nixgen.readers.mix_exs import read_mix_exs
-from nixgen.render import check_store_name
 
 log = logging.getLogger(__name__)
 

@@ -81,8 +81,9 @@ def nix_list(values: list[Any] | tuple[Any, ...]) -> str:
 
 def templates_dir() -> Path:
     """`nixgen/templates` inside an installed wheel, `templates/` in a source checkout."""
-    packaged = Path(__file__).parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+    package = Path(__file__).parent.parent
+    packaged = package / "templates"
+    return packaged if packaged.is_dir() else package.parent / "templates"
 
 
 if TYPE_CHECKING:

@@ -11,14 +11,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from nixgen.emit.render import nix_attr, render
 from nixgen.errors import InputError, Position, ResolveError
-from nixgen.gateway import Runner
+from nixgen.fetch.gateway import Runner
+from nixgen.fetch.git import GitKey, KnownHashes, Prefetcher
 from nixgen.model import CargoLock, CargoPackage, GitSource, Nif, Project
 from nixgen.paths import inside, join
-from nixgen.prefetch import GitKey, KnownHashes, Prefetcher
-from nixgen.render import nix_attr, render
-from nixgen.resolve import Version, parse_version
-from nixgen.syscrates import (
+from nixgen.resolve.nifs import Version, parse_version
+from nixgen.resolve.syscrates import (
     DEFAULT_TOOLCHAIN,
     RustToolchain,
     SysNeeds,

@@ -15,8 +15,8 @@ from types import MappingProxyType
 from typing import NamedTuple, Protocol
 
 from nixgen.errors import InputError, ToolError
-from nixgen.gateway import Runner, which
-from nixgen.nar import any_to_sri, nar_hash
+from nixgen.fetch.gateway import Runner, which
+from nixgen.fetch.nar import any_to_sri, nar_hash
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from nixgen.closure import Closure, release_closure
+from nixgen.emit.render import check_store_name, render
 from nixgen.errors import InputError, NixgenError, ResolveError
+from nixgen.fetch.checkouts import GitSourceInfo, GitSources
 from nixgen.model import (
     Dynamic,
     DynamicDep,
@@ -18,8 +19,7 @@ from nixgen.model import (
     MixProject,
     Project,
 )
-from nixgen.render import check_store_name, render
-from nixgen.sources import GitSourceInfo, GitSources
+from nixgen.resolve.closure import Closure, release_closure
 from nixgen.write import with_header
 
 DEPS_FILE = "nix/deps.nix"

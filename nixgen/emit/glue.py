@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from nixgen.errors import InputError, Position, ResolveError
 from nixgen.model import Nif
-from nixgen.resolve import parse_version
+from nixgen.resolve.nifs import parse_version
 
 BEGIN = "# nixgen:begin PRECOMPILED_NIF"
 END = "# nixgen:end PRECOMPILED_NIF"

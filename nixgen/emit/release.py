@@ -6,12 +6,12 @@ import dataclasses
 import posixpath
 from dataclasses import dataclass
 
-from nixgen.assets import AssetsPlan
-from nixgen.beam import Beam, describes
+from nixgen.emit.render import check_store_name, render
 from nixgen.errors import Position, ResolveError
 from nixgen.model import CargoPackage, MixProject, Nif, Project
 from nixgen.paths import inside, join, relative
-from nixgen.render import check_store_name, render
+from nixgen.resolve.assets import AssetsPlan
+from nixgen.resolve.beam import Beam, describes
 
 # What the release source leaves out, under the source root (docs/UPSTREAM.md U-FLAKE-SOURCE):
 # nixgen's own files, and what a local build or a checkout leaves behind.

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from nixgen.depsnix import DEPS_FILE
+from nixgen.emit.deps import DEPS_FILE
 from nixgen.errors import InputError, Position
+from nixgen.fetch.checkouts import GitSourceInfo, known_sources
 from nixgen.model import ModuleHint, Project
 from nixgen.readers.project import read_inputs
 from nixgen.readers.text import is_special, read_text_lenient
-from nixgen.resolve import resolve
-from nixgen.sources import GitSourceInfo, known_sources
+from nixgen.resolve.nifs import resolve
 
 
 def load_project(
