@@ -47,7 +47,7 @@ def measure(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
 def prepared_copy(project: Path, workdir: Path) -> Path:
     """A copy of `project` on which `init` already ran (git sources from fake checkouts)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from test_init import fake_tools  # the test suite's offline tools
+    from support.projects import fake_tools  # the test suite's offline tools
 
     from nixgen.pipeline import InitOptions, plan_init
     from nixgen.write import apply_changes

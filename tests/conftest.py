@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "fixtures"
-CORPUS = REPO.parent / "shared" / "corpus"
+from support.env import CORPUS, CORPUS_ABSENT, NEEDS, missing_tools
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -18,38 +12,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite golden files (fixtures/*/expected/*) from the current output",
     )
-
-
-# How to get each tool a test tier needs (Debian package names; .ci/run installs them).
-TOOLS = {
-    "nix-instantiate": "nix-bin",
-    "nix": "nix-bin",
-    "nix-hash": "nix-bin",
-    "nix-store": "nix-bin",
-    "mix": "elixir",
-    "elixir": "elixir",
-    "cargo": "cargo",
-}
-# The tools each marker needs.
-NEEDS = {
-    "nix": ("nix-instantiate",),
-    "elixir": ("mix", "cargo"),
-    "rehearsal": ("mix", "cargo", "nix"),
-}
-
-
-def missing_tool(tool: str) -> str:
-    """The one wording of a skip for a tool that is not on PATH."""
-    return f"`{tool}` is not on PATH (Debian: apt-get install {TOOLS[tool]}; see .ci/run)"
-
-
-def missing_tools(*tools: str) -> str | None:
-    """The skip reason for the absent ones among `tools`, or None when all are there."""
-    absent = [missing_tool(t) for t in tools if shutil.which(t) is None]
-    return "; ".join(absent) or None
-
-
-CORPUS_ABSENT = f"the shared corpus is absent ({CORPUS})"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from nixeval import nix_eval_json
-from test_init import copy_fixture, init
+from support.nixeval import nix_eval_json
+from support.projects import copy_fixture, init
 
 from nixgen.readers.config_exs import config_string
 from nixgen.resolve.assets import AssetTool, plan_assets, tailwind_attr
@@ -16,7 +16,7 @@ from nixgen.resolve.project import load_project
 
 
 def test_plan_names_the_tools_and_the_deploy_alias() -> None:
-    from conftest import FIXTURES
+    from support.env import FIXTURES
 
     project = load_project(FIXTURES / "phoenix_assets")
     top = project.mix_projects[0]
@@ -36,7 +36,7 @@ def test_plan_names_the_tools_and_the_deploy_alias() -> None:
 
 
 def test_npm_packages_are_named_not_silently_skipped() -> None:
-    from conftest import FIXTURES
+    from support.env import FIXTURES
 
     project = load_project(FIXTURES / "phoenix_assets")
     top = project.mix_projects[0]

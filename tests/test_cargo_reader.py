@@ -6,6 +6,7 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from support.env import CORPUS
 
 from nixgen.errors import InputError, Position
 from nixgen.model import (
@@ -23,7 +24,6 @@ from nixgen.readers.cargo import RawManifest, RawWorkspace, read_cargo_tree, rea
 from nixgen.readers.cargo_lock import read_cargo_config, read_cargo_lock, read_toolchain
 
 CRATES_IO = "https://github.com/rust-lang/crates.io-index"
-CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
 
 
 def _write(root: Path, files: dict[str, str], lib_rs: bool = True) -> list[Path]:

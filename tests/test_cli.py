@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import missing_tool
+from support.env import missing_tool
 
 from nixgen import __version__
 from nixgen.cli import main
@@ -62,7 +62,7 @@ def test_not_a_directory(tmp_path: Path) -> None:
 def test_quiet_init_prints_nothing(tmp_path: Path) -> None:
     import shutil
 
-    from conftest import FIXTURES
+    from support.env import FIXTURES
 
     root = tmp_path / "p"
     shutil.copytree(FIXTURES / "single_crate", root, ignore=shutil.ignore_patterns("expected"))
@@ -77,7 +77,7 @@ def test_quiet_init_prints_nothing(tmp_path: Path) -> None:
 def test_notes_go_to_stderr_without_colour_off_a_terminal(tmp_path: Path) -> None:
     import shutil
 
-    from conftest import FIXTURES
+    from support.env import FIXTURES
 
     root = tmp_path / "p"
     shutil.copytree(FIXTURES / "single_crate", root, ignore=shutil.ignore_patterns("expected"))
@@ -92,7 +92,7 @@ def test_notes_go_to_stderr_without_colour_off_a_terminal(tmp_path: Path) -> Non
 def test_show_lists_unknown_sys_crates_with_the_fix(tmp_path: Path) -> None:
     import shutil
 
-    from conftest import FIXTURES
+    from support.env import FIXTURES
 
     root = tmp_path / "p"
     shutil.copytree(FIXTURES / "single_crate", root, ignore=shutil.ignore_patterns("expected"))

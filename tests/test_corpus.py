@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS
+from support.env import CORPUS
 
 from nixgen.cli import main
 

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
-from nixeval import nix_eval_json
-from test_init import fake_tools
+from support.env import CORPUS
+from support.nixeval import nix_eval_json
+from support.projects import fake_tools
 
 from nixgen.errors import NixgenError
 from nixgen.pipeline import InitOptions, out_of_date, plan_init, plan_update

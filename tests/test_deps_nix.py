@@ -22,12 +22,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import depseval
 import pytest
-from conftest import CORPUS, FIXTURES
-from fakes import FakeCheckouts, default_mix_exs
-from golden import check_golden
-from nixeval import nix_env, nix_eval_json
+from support import depseval
+from support.env import CORPUS, FIXTURES
+from support.fakes import FakeCheckouts, default_mix_exs
+from support.golden import check_golden
+from support.nixeval import nix_env, nix_eval_json
 
 from nixgen.emit.deps import (
     DepsPlan,

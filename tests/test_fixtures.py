@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from golden import check_golden
+from support.env import FIXTURES
+from support.golden import check_golden
 
 from nixgen.cli import main
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NAMES = ["single_crate", "root_workspace", "two_crates", "umbrella", "precompiled",
          "dynamic_options"]
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes import Call, FakeRunner
+from support.fakes import Call, FakeRunner
 
 from nixgen.errors import ToolError
 from nixgen.fetch.gateway import SubprocessRunner, stderr_tail, which

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_init import copy_fixture
+from support.projects import copy_fixture
 
 from nixgen.pipeline import InitOptions, plan_init, plan_update
 from nixgen.write import apply_changes

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_init import copy_fixture, fake_tools, init
+from support.projects import copy_fixture, fake_tools, init
 
 from nixgen.emit.glue import BEGIN
 from nixgen.errors import NixgenError

@@ -25,28 +25,33 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import FIXTURES
-from depseval import fake_hex_hash
-from fakes import FakeCheckouts, FakePrefetcher, default_mix_exs
-from nixeval import nix_env, nix_eval_command, nix_eval_json
-from test_init import copy_fixture, fake_tools
+from support.env import FIXTURES
+from support.fakes import FakeCheckouts, FakePrefetcher, default_mix_exs
+from support.hostile import (
+    CRATE,
+    GIT_URL,
+    NASTY,
+    REV,
+    RUSTLER_DEP,
+    add_deps,
+    edit,
+    ex_str,
+    generate,
+    project,
+    with_git_dep,
+)
+from support.nixeval import nix_env, nix_eval_command, nix_eval_json
 
 from nixgen.cli import main
 from nixgen.errors import NixgenError
 from nixgen.fetch.checkouts import GitSources
 from nixgen.generate import Tools
-from nixgen.pipeline import InitOptions, plan_init, plan_update
+from nixgen.pipeline import plan_update
 from nixgen.resolve.project import load_known_sources
-from nixgen.write import apply_changes
 
 HOSTILE_DIR = FIXTURES / "hostile"
 SYSTEM = "x86_64-linux"
 RELEASE = f"packages.{SYSTEM}.default"
-# Every character a Nix string ("..." or ''...''), a shell word or an Elixir string must escape.
-NASTY = "${x}\"q''\\ 'é日本😀"
-REV = "0123456789abcdef0123456789abcdef01234567"
-RUSTLER_DEP = '{:rustler, "~> 0.36.1", runtime: false}'
-CRATE = "native/single_nif"
 BYTE_EXACT = (
     "mix.exs",
     "mix.lock",
@@ -62,35 +67,11 @@ Tree = dict[str, str | bytes]
 # --------------------------------------------------------------------------- helpers
 
 
-def project(tmp_path: Path) -> Path:
-    """A fresh copy of fixtures/single_crate (app :single, crate native/single_nif)."""
-    return copy_fixture("single_crate", tmp_path)
-
-
 def outside(tmp_path: Path) -> Path:
     """A directory next to the project: nothing may ever be written here."""
     directory = tmp_path / "outside"
     directory.mkdir(exist_ok=True)
     return directory
-
-
-def edit(root: Path, path: str, old: str, new: str) -> None:
-    target = root / path
-    text = target.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (path, old)
-    target.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def add_deps(root: Path, deps: str, lock_entries: str) -> None:
-    """Append `deps` to mix.exs' deps list and `lock_entries` (lines) to mix.lock."""
-    edit(root, "mix.exs", RUSTLER_DEP, f"{RUSTLER_DEP},\n      {deps}")
-    edit(root, "mix.lock", "%{\n", "%{\n" + lock_entries)
-
-
-def ex_str(text: str) -> str:
-    """An Elixir string literal whose value is `text`."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("#{", "\\#{")
-    return '"' + escaped.replace("\n", "\\n").replace("\0", "\\0") + '"'
 
 
 def hex_entry(name: str, version: str = "1.0.0", deps: str = "") -> str:
@@ -127,12 +108,6 @@ def refused(tmp_path: Path, root: Path, command: str = "init") -> str:
     assert stderr.count("\n  hint: ") == 1 and stderr.endswith("\n"), stderr
     assert tree(tmp_path) == before
     return stderr.removeprefix("nixgen: ")
-
-
-def generate(root: Path, tools: Tools | None = None) -> None:
-    """`nixgen init` through the library with fake (offline) tools."""
-    changes = plan_init(root, InitOptions(), force=False, tools=tools or fake_tools(root))
-    apply_changes(root, changes)
 
 
 def nix_files(root: Path) -> list[Path]:
@@ -200,21 +175,6 @@ def test_release_version_with_plus_and_dots_is_kept_exactly(tmp_path: Path) -> N
     parsed(root)
     assert nix_eval_json(root, f"{RELEASE}.version") == "1.0.0-rc.1+build.7"
     assert nix_eval_json(root, f"{RELEASE}.drvPath").endswith(".drv")
-
-
-GIT_URL = f'https://example.invalid/a"b${{c}}\\d/{NASTY}/日本.git'
-
-
-def with_git_dep(tmp_path: Path) -> tuple[Path, Tools]:
-    """A git dep named `or` (a Nix keyword) at GIT_URL, locked, with a fake checkout."""
-    root = project(tmp_path)
-    add_deps(
-        root,
-        f"{{:or, git: {ex_str(GIT_URL)}, ref: {ex_str(REV)}}}",
-        f'  "or": {{:git, {ex_str(GIT_URL)}, {ex_str(REV)}, [ref: {ex_str(REV)}]}},\n',
-    )
-    checkouts = FakeCheckouts(apps={GIT_URL: {"mix.exs": default_mix_exs("or", "1.2.3")}})
-    return root, Tools(GitSources(checkouts), FakePrefetcher(), fake_hex_hash)
 
 
 @pytest.mark.nix

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fakes import FakePrefetcher
-from nifseval import install
-from nixeval import nix_eval_json
-from test_hostile import CRATE, edit, ex_str, generate, project, with_git_dep
+from support.fakes import FakePrefetcher
+from support.hostile import CRATE, edit, ex_str, generate, project, with_git_dep
+from support.nifseval import install
+from support.nixeval import nix_eval_json
 
 from nixgen.cli import main
 from nixgen.emit.nifs import plan_nifs, render_nifs

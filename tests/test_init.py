@@ -8,20 +8,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
-from depseval import fake_checkouts, fake_hex_hash
-from fakes import FakePrefetcher
-from nixeval import nix_eval_json
+from support.env import FIXTURES
+from support.nixeval import nix_eval_json
+from support.projects import copy_fixture, fake_tools, init
 
 from nixgen.cli import main
 from nixgen.emit.glue import BEGIN, END
 from nixgen.errors import NixgenError
-from nixgen.fetch.checkouts import GitSources
-from nixgen.generate import Tools
 from nixgen.model import ModuleHint
 from nixgen.pipeline import InitOptions, plan_init
 from nixgen.resolve.project import load_project
-from nixgen.write import apply_changes
 
 SYSTEMS = ("x86_64-linux", "aarch64-linux", "aarch64-darwin")  # nixgen.toml defaults
 # Fixtures and what their release must copy (destination relative to the release source).
@@ -33,21 +29,6 @@ INIT_FIXTURES = {
     "precompiled": ["priv/native/libprecomp_nif.so"],
     "deps_git": [],
 }
-
-
-def copy_fixture(name: str, tmp_path: Path) -> Path:
-    target = tmp_path / name
-    shutil.copytree(FIXTURES / name, target, ignore=shutil.ignore_patterns("expected"))
-    return target
-
-
-def fake_tools(root: Path) -> Tools:
-    return Tools(GitSources(fake_checkouts(load_project(root))), FakePrefetcher(), fake_hex_hash)
-
-
-def init(root: Path, options: InitOptions | None = None, force: bool = False) -> None:
-    apply_changes(root, plan_init(root, options or InitOptions(), force=force,
-                                  tools=fake_tools(root)))
 
 
 def summary(root: Path, system: str) -> dict[str, Any]:

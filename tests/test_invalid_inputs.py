@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from support.env import FIXTURES
 
 from nixgen.cli import main
 from nixgen.errors import InputError
 
-INVALID = Path(__file__).resolve().parents[1] / "fixtures" / "invalid"
+INVALID = FIXTURES / "invalid"
 
 
 NAMES = [

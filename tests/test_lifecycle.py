@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
-from fakes import FakeRunner
-from test_init import copy_fixture, fake_tools, init
+from support.env import FIXTURES
+from support.fakes import FakeRunner
+from support.projects import copy_fixture, fake_tools, init
 
 from nixgen.cli import main
 from nixgen.emit.glue import BEGIN, END

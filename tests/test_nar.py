@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import missing_tools
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.env import missing_tools
 
 from nixgen.errors import InputError
 from nixgen.fetch.nar import (

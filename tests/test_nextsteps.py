@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.env import REPO
 
 from nixgen.cli import main
 from nixgen.nextsteps import GitFiles, next_steps
 from nixgen.write import Change
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "example"
+EXAMPLE = REPO / "example"
 LOCK = "native/example_nif/Cargo.lock"
 CHANGES = [
     Change("flake.nix", "create", None, "x"),

@@ -26,12 +26,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import nifseval
 import pytest
-from conftest import CORPUS, FIXTURES
-from fakes import FakePrefetcher, FakeRunner, fake_hash
-from golden import check_golden
-from nixeval import nix_env
+from support import nifseval
+from support.env import CORPUS, FIXTURES
+from support.fakes import FakePrefetcher, FakeRunner, fake_hash
+from support.golden import check_golden
+from support.nixeval import nix_env
 
 from nixgen.emit.nifs import (
     PLATFORMS,

@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from nixeval import nix_available, nix_env, nix_eval, nix_eval_command, nix_eval_json
+from support.nixeval import nix_available, nix_env, nix_eval, nix_eval_command, nix_eval_json
 
 pytestmark = [
     pytest.mark.nix,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from fakes import Call, FakePrefetcher, FakeRunner, fake_hash
+from support.fakes import Call, FakePrefetcher, FakeRunner, fake_hash
 
 from nixgen.errors import InputError, ToolError
 from nixgen.fetch.gateway import SubprocessRunner

@@ -18,7 +18,7 @@ import pytest
 import tomlkit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from nixeval import nix_env
+from support.nixeval import nix_env
 
 from nixgen.emit.render import nix_attr, nix_ind, nix_str
 from nixgen.errors import InputError, NixgenError

@@ -12,8 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from support.env import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 
 

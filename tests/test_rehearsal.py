@@ -23,7 +23,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from rehearsal import (
+from support.env import REPO
+from support.example import EXAMPLE, copy_example, nixgen_init
+from support.rehearsal import (
     STANDIN_BIN,
     Rehearsal,
     RehearsalError,
@@ -32,9 +34,7 @@ from rehearsal import (
     _hex_inner_checksum,
     rehearse,
 )
-from test_e2e import EXAMPLE, copy_example, nixgen_init
 
-REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 
 

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from nixeval import nix_eval_json
-from test_init import copy_fixture, init
+from support.nixeval import nix_eval_json
+from support.projects import copy_fixture, init
 
 from nixgen.pipeline import InitOptions
 

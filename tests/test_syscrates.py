@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import nifseval
 import pytest
-from conftest import FIXTURES
+from support import nifseval
+from support.env import FIXTURES
 
 from nixgen.emit.nifs import plan_nifs, render_nifs
 from nixgen.model import CargoLock, LockedCrate, Project, RegistrySource

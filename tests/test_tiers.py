@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import missing_tool
+from support.env import missing_tool
 
 CONFTEST = Path(__file__).with_name("conftest.py")
 TIERED_TESTS = """
@@ -31,6 +31,7 @@ def skip_reasons(tmp_path: Path) -> list[str]:
     tests = tmp_path / "project" / "tests"  # conftest's corpus: tmp_path/shared/corpus, absent
     tests.mkdir(parents=True)
     shutil.copyfile(CONFTEST, tests / "conftest.py")
+    shutil.copytree(CONFTEST.parent / "support", tests / "support")
     (tests / "test_tiered.py").write_text(TIERED_TESTS, encoding="utf-8")
     (tmp_path / "empty-bin").mkdir()
     env = {**os.environ, "PATH": str(tmp_path / "empty-bin")}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
-from test_init import copy_fixture, fake_tools, init
+from support.env import FIXTURES
+from support.projects import copy_fixture, fake_tools, init
 
 from nixgen.cli import main
 from nixgen.errors import NixgenError

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from test_init import copy_fixture, init
+from support.projects import copy_fixture, init
 
 from nixgen import __version__, write
 from nixgen.cli import main

@@ -53,11 +53,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nixeval import nix_eval_json
-from test_e2e import make_fake_cargo, tool_env
+from support.example import make_fake_cargo, tool_env
+from support.nixeval import nix_eval_json
 
-REPO = Path(__file__).resolve().parents[1]
-STANDINS = Path(__file__).resolve().parent / "standins"
+REPO = Path(__file__).resolve().parents[2]
+STANDINS = REPO / "tests" / "standins"
 STANDIN_BIN = STANDINS / "bin"
 # The stand-in for the Elixir `rustler` package already exists (example/README.md): reused.
 HEX_STANDIN_SOURCES = {"rustler": REPO / "example" / "vendor" / "rustler"}

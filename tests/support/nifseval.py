@@ -12,12 +12,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from fakes import FakePrefetcher
-from nixeval import nix_eval_json
-
 from nixgen.emit.nifs import plan_nifs, render_nifs
 from nixgen.fetch.git import Prefetcher
 from nixgen.model import Project
+from support.fakes import FakePrefetcher
+from support.nixeval import nix_eval_json
 
 SYSTEMS = ("x86_64-linux", "aarch64-linux", "aarch64-darwin")  # nixpkgs 26.11 throws for x86_64-darwin
 

@@ -8,14 +8,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from fakes import FakeCheckouts
-from nixeval import nix_eval_json
-
 from nixgen.emit.deps import DepsRequest, plan_deps, render_deps
 from nixgen.fetch.checkouts import GitSources
 from nixgen.model import GitLockEntry, MixProject, Project
 from nixgen.readers.mix_lock import read_mix_lock
 from nixgen.resolve.project import load_project
+from support.fakes import FakeCheckouts
+from support.nixeval import nix_eval_json
 
 HARNESS = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-MOCKS = Path(__file__).resolve().parent / "nixmock"
+MOCKS = Path(__file__).resolve().parents[1] / "nixmock"
 MOCK_INPUTS = ("nixpkgs", "crane", "rust-overlay")
 
 _NIX_CONFIG = "\n".join(
