@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from nixgen import __version__
+from nixgen.constants import REGENERATE
 from nixgen.emit.deps import deps_reports
 from nixgen.emit.nifs import sys_report
 from nixgen.errors import NixgenError, terminal_safe
@@ -246,7 +247,7 @@ def update(path: Path, dry_run: bool, force: bool) -> None:
         click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
     changes = plan_update(path, force=force, progress=out.progress, on_note=out.note)
     if dry_run:
-        print_dry_run(changes, "nixgen update")
+        print_dry_run(changes, REGENERATE)
         return
     apply_changes(path, changes)
     for line in summarize(changes) or ["nothing changed"]:
@@ -266,7 +267,7 @@ def check(path: Path) -> None:
     out = console()
     stale = out_of_date(plan_update(path, force=False, progress=out.progress))
     if stale:
-        print_dry_run(stale, "nixgen update")
-        click.echo(f"nixgen: {len(stale)} file(s) out of date; run `nixgen update`", err=True)
+        print_dry_run(stale, REGENERATE)
+        click.echo(f"nixgen: {len(stale)} file(s) out of date; run `{REGENERATE}`", err=True)
         sys.exit(1)
     out.say("nixgen: generated files are up to date")

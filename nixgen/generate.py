@@ -7,14 +7,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from nixgen.emit.deps import (
+from nixgen.constants import (
     DEPS_FILE,
-    DepsRequest,
-    HexHasher,
-    known_hex_hashes,
-    plan_deps,
-    render_deps,
+    FLAKE_FILE,
+    NIFS_FILE,
+    OVERRIDES_FILE,
+    REGENERATE,
+    RELEASE_FILE,
+    SETTINGS_FILE,
 )
+from nixgen.emit.deps import DepsRequest, HexHasher, known_hex_hashes, plan_deps, render_deps
 from nixgen.emit.glue import (
     MACRO,
     GlueNif,
@@ -23,7 +25,7 @@ from nixgen.emit.glue import (
     needs_config,
     with_config_block,
 )
-from nixgen.emit.nifs import crate_attr, known_cargo_hashes, nifs_warnings, plan_nifs, render_nifs
+from nixgen.emit.nifs import crate_attr, nifs_warnings, plan_nifs, render_nifs
 from nixgen.emit.release import (
     ReleaseNifs,
     plan_release,
@@ -32,6 +34,7 @@ from nixgen.emit.release import (
     render_release,
 )
 from nixgen.errors import ResolveError
+from nixgen.fetch.cargo_git import known_cargo_hashes
 from nixgen.fetch.checkouts import GitSources
 from nixgen.fetch.git import Prefetcher
 from nixgen.model import Dynamic, HexLockEntry, MixProject, Nif, PathDep, Project, RustlerModule
@@ -39,14 +42,8 @@ from nixgen.paths import join
 from nixgen.readers.config_exs import config_string
 from nixgen.resolve.assets import AssetTool, plan_assets
 from nixgen.resolve.beam import choose_beam
-from nixgen.settings import SETTINGS_FILE, Settings, default_text
+from nixgen.settings import Settings, default_text
 from nixgen.write import read_existing, with_header
-
-FLAKE_FILE = "flake.nix"
-RELEASE_FILE = "nix/release.nix"
-NIFS_FILE = "nix/nifs.nix"
-OVERRIDES_FILE = "nix/overrides.nix"
-REGENERATE = "nixgen update"
 
 OVERRIDES_TEXT = """# Your hand fixes for the generated Nix. nixgen created this file once and never
 # rewrites it. Each entry is optional.

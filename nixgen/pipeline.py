@@ -7,29 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nixgen.emit.deps import DEPS_FILE
-from nixgen.emit.nifs import generate_lockfiles, known_cargo_hashes, pending_cargo_fetches
+from nixgen.constants import DEPS_FILE, FLAKE_FILE, NIFS_FILE, RELEASE_FILE, SETTINGS_FILE
 from nixgen.errors import InputError, Position
+from nixgen.fetch.cargo import generate_lockfiles
+from nixgen.fetch.cargo_git import known_cargo_hashes, pending_cargo_fetches
 from nixgen.fetch.checkouts import GitSources
 from nixgen.fetch.gateway import SubprocessRunner
 from nixgen.fetch.git import CachedPrefetcher, GitPrefetcher, Prefetcher, hex_tarball_sha256
-from nixgen.generate import (
-    FLAKE_FILE,
-    NIFS_FILE,
-    RELEASE_FILE,
-    Tools,
-    generate,
-    read_from,
-)
+from nixgen.generate import Tools, generate, read_from
 from nixgen.model import GitLockEntry, Project
 from nixgen.resolve.project import check_root, load_known_sources, load_project
-from nixgen.settings import (
-    SETTINGS_FILE,
-    Settings,
-    check_mix_env,
-    load_settings,
-    updated_text,
-)
+from nixgen.settings import Settings, check_mix_env, load_settings, updated_text
 from nixgen.write import Change, check_target, plan_changes, read_existing
 
 

@@ -8,24 +8,19 @@ from pathlib import Path
 
 import tomlkit
 
+from nixgen.constants import DEFAULT_SYSTEMS, KNOWN_SYSTEMS, LIBCS, SETTINGS_FILE
 from nixgen.errors import InputError, Position
 from nixgen.model import ModuleHint
 from nixgen.readers.checks import check_numbers
 from nixgen.readers.text import is_special, parse_toml, read_text
 
-SETTINGS_FILE = "nixgen.toml"
-LIBCS = ("musl", "gnu")
-# x86_64-darwin is left out: nixpkgs 26.11 throws when imported for it (docs/UPSTREAM.md
-# U-X86-DARWIN); add it in nixgen.toml for an older nixpkgs.
-SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-linux")
-KNOWN_SYSTEMS = (*SYSTEMS, "x86_64-darwin")
 DEFAULT_NIXPKGS = "github:NixOS/nixpkgs/nixos-unstable"
 
 
 @dataclass(frozen=True)
 class Settings:
     libc: str = "musl"
-    systems: tuple[str, ...] = SYSTEMS
+    systems: tuple[str, ...] = DEFAULT_SYSTEMS
     nixpkgs: str = DEFAULT_NIXPKGS
     mix_env: str = "prod"
     elixir_glue: bool = True
@@ -259,7 +254,7 @@ def _strings(data: dict[str, object], text: str, key: str) -> list[str]:
 
 
 def _systems(data: dict[str, object], text: str) -> tuple[str, ...]:
-    systems = _strings(data, text, "systems") if "systems" in data else list(SYSTEMS)
+    systems = _strings(data, text, "systems") if "systems" in data else list(DEFAULT_SYSTEMS)
     unknown = [s for s in systems if s not in KNOWN_SYSTEMS]
     if unknown or not systems:
         raise _fail(

@@ -18,8 +18,8 @@ from support.projects import copy_fixture, fake_tools, init
 
 from nixgen.cli import main
 from nixgen.emit.glue import BEGIN, END
-from nixgen.emit.nifs import generate_lockfiles
 from nixgen.errors import InputError, NixgenError
+from nixgen.fetch.cargo import generate_lockfiles
 from nixgen.fetch.gateway import SubprocessRunner
 from nixgen.lock import lock_path, project_lock
 from nixgen.pipeline import InitOptions, out_of_date, plan_init, plan_update

@@ -38,14 +38,14 @@ from nixgen.emit.nifs import (
     NifsPlan,
     Platform,
     crate_attr,
-    generate_lockfiles,
-    known_cargo_hashes,
     nifs_warnings,
     plan_nifs,
     render_nifs,
     sys_report,
 )
 from nixgen.errors import InputError, NixgenError, ResolveError
+from nixgen.fetch.cargo import generate_lockfiles
+from nixgen.fetch.cargo_git import known_cargo_hashes
 from nixgen.model import (
     CargoConfig,
     CargoPackage,
@@ -826,7 +826,7 @@ def test_corpus_nif_crates_evaluate_or_stop_with_a_message(name: str, tmp_path: 
 def test_output_hash_key_is_decoded_like_crane(source: str, key: str) -> None:
     """crane decodes the Cargo.lock source with its own table before looking up outputHashes
     (docs/UPSTREAM.md U-CRANE-OUTPUTHASHES): an encoded key is never found."""
-    from nixgen.emit.nifs import CargoGitHash
+    from nixgen.fetch.cargo_git import CargoGitHash
 
     assert CargoGitHash(source, "https://h/r", "abc", "sha256-x").key == key
 

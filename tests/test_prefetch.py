@@ -322,7 +322,7 @@ def test_lfs_files_have_their_content_when_asked_like_fetch_lfs(tmp_path: Path) 
 
 def test_cargo_git_sources_are_prefetched_as_crane_fetches() -> None:
     """Submodules and LFS, as crane's downloadCargoPackageFromGit."""
-    from nixgen.emit.nifs import _GitHashes
+    from nixgen.fetch.cargo_git import GitHashes
     from nixgen.model import GitSource
 
     asked: list[bool] = []
@@ -336,5 +336,5 @@ def test_cargo_git_sources_are_prefetched_as_crane_fetches() -> None:
 
     prefetcher = Recording()
     source = GitSource("https://h/r", "abc", (), "git+https://h/r#abc")
-    _GitHashes(prefetcher, {}).get(source, None)  # type: ignore[arg-type]
+    GitHashes(prefetcher, {}).get(source, None)  # type: ignore[arg-type]
     assert prefetcher.calls == [("https://h/r", "abc", True)] and asked == [True]

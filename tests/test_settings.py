@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from nixgen.constants import DEFAULT_SYSTEMS as SYSTEMS
 from nixgen.errors import InputError
-from nixgen.settings import SYSTEMS, Settings, default_text, load_settings
+from nixgen.settings import Settings, default_text, load_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from nixgen.constants import REGENERATE
 from nixgen.emit.render import check_store_name, render
 from nixgen.errors import InputError, NixgenError, ResolveError
 from nixgen.fetch.checkouts import GitSourceInfo, GitSources
@@ -22,8 +23,6 @@ from nixgen.model import (
 from nixgen.resolve.closure import Closure, release_closure
 from nixgen.write import with_header
 
-DEPS_FILE = "nix/deps.nix"
-REGENERATE = "nixgen update"
 HEXPM = "hexpm"
 _HEX_LINE = re.compile(
     r"^\s*# nixgen-hex: (?P<pkg>\S+) (?P<version>\S+) (?P<sha>[0-9a-f]{64})$", re.MULTILINE
@@ -205,7 +204,7 @@ def _old_entry_hash(
         raise InputError(
             f"{entry.name!r} is an old 7-element lock entry without the tarball checksum",
             entry.where,
-            "run `nixgen update` with network access, or `mix deps.get` with a "
+            f"run `{REGENERATE}` with network access, or `mix deps.get` with a "
             "recent Mix to rewrite the lock",
         )
     return hasher(entry.package, entry.version)
@@ -277,7 +276,7 @@ def deps_reports(
         if unknown:
             note = (
                 f"git dependencies {', '.join(sorted(unknown))} are not fetched yet: their "
-                "own deps are counted once `nixgen update` has fetched them"
+                f"own deps are counted once `{REGENERATE}` has fetched them"
             )
             closure = replace(closure, notes=(*closure.notes, note))
         reports.append(DepsReport(top.dir, lock.path, closure))

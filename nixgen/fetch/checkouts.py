@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal, Protocol, get_args
 
+from nixgen.constants import DEPS_FILE, REGENERATE
 from nixgen.emit.render import check_store_name
 from nixgen.errors import InputError, NixgenError, Position, ToolError, shorten
 from nixgen.model import DepOptions, Dynamic, DynamicDep, GitLockEntry, UmbrellaDep
@@ -87,7 +88,7 @@ class GitSources:
             raise InputError(
                 f"git dependency {entry.name!r} has not been fetched",
                 entry.where,
-                "run `nixgen update` (it fetches git sources once)",
+                f"run `{REGENERATE}` (it fetches git sources once)",
             )
         root = source_root(entry)
         if self._on_fetch is not None:
@@ -181,7 +182,7 @@ def _needed_by_parent(options: DepOptions) -> bool:
     return _in_prod(options) and options.optional is not True
 
 
-def known_sources(text: str, path: str = "nix/deps.nix") -> list[GitSourceInfo]:
+def known_sources(text: str, path: str = DEPS_FILE) -> list[GitSourceInfo]:
     """The `# nixgen-source:` lines of a previously generated file (`path`, for messages).
 
     A damaged record is an error rather than skipped: nixgen would otherwise fetch again

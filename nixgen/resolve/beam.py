@@ -8,10 +8,9 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
+from nixgen.constants import SETTINGS_FILE, Version
 from nixgen.errors import ResolveError
 from nixgen.model import Dynamic, MixProject, ToolVersions
-
-Version = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,8 @@ def choose_beam(
     """nixgen.toml's `otp`/`elixir` first, then `.tool-versions`/`mise.toml`, else the newest
     Elixir the mix.exs requirement allows."""
     if otp or elixir:
-        base = tool_versions or ToolVersions("nixgen.toml", None, None)
-        tool_versions = ToolVersions("nixgen.toml", otp or base.erlang, elixir or base.elixir)
+        base = tool_versions or ToolVersions(SETTINGS_FILE, None, None)
+        tool_versions = ToolVersions(SETTINGS_FILE, otp or base.erlang, elixir or base.elixir)
     table = _table()
     pinned_otp = _otp_of(tool_versions)
     pinned_elixir = _elixir_of(tool_versions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from nixgen.constants import Version
 from nixgen.model import (
     CargoLock,
     CargoPackage,
@@ -186,7 +187,6 @@ def _cargo_lock(inputs: Inputs, package: CargoPackage | None, draft: _Draft) -> 
     return lock
 
 
-Version = tuple[int, ...]
 
 
 def parse_version(text: str) -> Version | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from nixgen.emit.deps import DEPS_FILE
+from nixgen.constants import DEPS_FILE
 from nixgen.errors import InputError, Position
 from nixgen.fetch.checkouts import GitSourceInfo, known_sources
 from nixgen.model import ModuleHint, Project

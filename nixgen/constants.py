@@ -1,0 +1,26 @@
+"""Names and values every stage shares, defined once."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+# The command that rewrites generated files, as their header and messages say.
+REGENERATE = "nixgen update"
+
+# The files nixgen writes, relative to the project root.
+FLAKE_FILE = "flake.nix"
+RELEASE_FILE = "nix/release.nix"
+DEPS_FILE = "nix/deps.nix"
+NIFS_FILE = "nix/nifs.nix"
+OVERRIDES_FILE = "nix/overrides.nix"
+SETTINGS_FILE = "nixgen.toml"
+
+Libc = Literal["musl", "gnu"]
+LIBCS: tuple[Libc, ...] = ("musl", "gnu")
+# x86_64-darwin is left out of the default: nixpkgs 26.11 throws when imported for it
+# (docs/UPSTREAM.md U-X86-DARWIN); nixgen.toml may add it for an older nixpkgs.
+DEFAULT_SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-linux")
+KNOWN_SYSTEMS = (*DEFAULT_SYSTEMS, "x86_64-darwin")
+
+# A version as numbers (1.18.3 → (1, 18, 3)); compared as tuples.
+Version = tuple[int, ...]
