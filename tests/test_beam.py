@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from nixgen.emit.render import is_nix_identifier
 from nixgen.errors import ResolveError
 from nixgen.model import MixProject, ToolVersions
-from nixgen.resolve.beam import choose_beam
+from nixgen.resolve.beam import _attr, _table, choose_beam
 
 
 def app(elixir: str | None) -> MixProject:
@@ -68,3 +69,13 @@ def test_requirement_nothing_satisfies() -> None:
     with pytest.raises(ResolveError) as info:
         choose_beam(None, app("~> 1.12.0"))
     assert "no Elixir version in nixpkgs satisfies ~> 1.12.0" in str(info.value)
+
+
+def test_table_names_are_nix_attribute_names() -> None:
+    """The generated Nix selects the table's sets as `pkgs.<name>`: a name that is not a plain
+    attribute name stops nixgen instead of reaching a template."""
+    assert all(is_nix_identifier(v) for v in _table().otp.values())
+    assert _attr("beamMinimal27Packages") == "beamMinimal27Packages"
+    for bad in ("beam 27", "elixir_1_18\n", 'x"', "in", ""):
+        with pytest.raises(ValueError, match="not a Nix attribute name"):
+            _attr(bad)

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.nixeval import nix_env
 
-from nixgen.emit.render import nix_attr, nix_ind, nix_str
+from nixgen.emit.render import nix_attr, nix_ident, nix_ind, nix_str
 from nixgen.errors import InputError, NixgenError
 from nixgen.model import Dynamic
 from nixgen.readers.cargo import read_cargo_tree, read_manifest
@@ -124,6 +124,23 @@ def test_nix_attr_is_the_only_key(names: list[str]) -> None:
     # attrNames, not the attrset itself: `--json` prints a set with `outPath` as that value.
     attrsets = [f"builtins.attrNames {{ {nix_attr(name)} = 1; }}" for name in names]
     assert _nix_eval_json(_nix_list(attrsets)) == [[name] for name in names]
+
+
+@pytest.mark.nix
+@NIX
+@given(st.lists(NIX_TEXT, min_size=1, max_size=50))
+@example(["buildMix", "sourceOnly", "in", "or", "a b", "a'", "_", "", "1a", "x\n"])
+def test_nix_ident_is_that_variable_or_refused(names: list[str]) -> None:
+    """A name nix_ident accepts reads back as that variable of a `let`; others are refused."""
+    accepted = []
+    for name in names:
+        try:
+            accepted.append(nix_ident(name))
+        except ValueError:
+            assert nix_attr(name).startswith('"'), name  # only what needs quoting is refused
+    bindings = " ".join(f"{name} = {json.dumps(name)};" for name in sorted(set(accepted)))
+    expr = f"let {bindings} in [ {' '.join(accepted)} ]"
+    assert _nix_eval_json(expr) == accepted
 
 
 def test_nix_ind_escapes_quotes_before_interpolation() -> None:

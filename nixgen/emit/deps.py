@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from nixgen.constants import REGENERATE
 from nixgen.emit.render import check_store_name, render
@@ -24,6 +24,8 @@ from nixgen.resolve.closure import Closure, release_closure
 from nixgen.write import with_header
 
 HEXPM = "hexpm"
+# The beamPackages function that builds a dependency; sourceOnly: files only (`compile: false`).
+DepBuilder = Literal["buildMix", "buildRebar3", "buildErlangMk", "sourceOnly"]
 _HEX_LINE = re.compile(
     r"^\s*# nixgen-hex: (?P<pkg>\S+) (?P<version>\S+) (?P<sha>[0-9a-f]{64})$", re.MULTILINE
 )
@@ -39,7 +41,7 @@ class HexPackage:
     package: str
     version: str
     sha256: str  # base16
-    builder: str  # buildMix | buildRebar3 | buildErlangMk | sourceOnly
+    builder: DepBuilder
     beam_deps: tuple[str, ...]
     prefetched: bool = False  # sha256 came from the prefetcher (old 7-element entry)
 
@@ -49,7 +51,7 @@ class GitPackage:
     kind: ClassVar[str] = "git"
     name: str
     source: GitSourceInfo
-    builder: str
+    builder: DepBuilder
     beam_deps: tuple[str, ...]
 
     @property
@@ -138,14 +140,14 @@ def _declared_flags(project: Project) -> dict[str, bool]:
 
 # mix2nix's per-package builders, which nixpkgs' generated mix.nix files follow (cowboy's
 # Erlang.mk build, ssl_verify_fun's rebar3 one): docs/UPSTREAM.md U-MIX2NIX-BUILDERS.
-_BUILDER_EXCEPTIONS = {
+_BUILDER_EXCEPTIONS: dict[str, DepBuilder] = {
     "cowboy": "buildErlangMk",
     "ssl_verify_fun": "buildRebar3",
     "jose": "buildMix",
 }
 
 
-def builder_for(managers: Iterable[str], package: str | None = None) -> str | None:
+def builder_for(managers: Iterable[str], package: str | None = None) -> DepBuilder | None:
     """mix2nix's rule: the exceptions, then mix, rebar3/rebar, make (U-MIX2NIX-BUILDERS)."""
     if package in _BUILDER_EXCEPTIONS:
         return _BUILDER_EXCEPTIONS[package]
@@ -213,7 +215,11 @@ def _old_entry_hash(
 def _git(
     entry: GitLockEntry, info: GitSourceInfo, included: set[str], source_only: bool
 ) -> GitPackage:
-    builders = {"mix": "buildMix", "rebar3": "buildRebar3", "make": "buildErlangMk"}
+    builders: dict[str, DepBuilder] = {
+        "mix": "buildMix",
+        "rebar3": "buildRebar3",
+        "make": "buildErlangMk",
+    }
     builder = "sourceOnly" if source_only else builders.get(info.builder)
     if builder is None:
         raise ResolveError(

@@ -54,12 +54,24 @@ def nix_comment(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
 
 
+def is_nix_identifier(text: str) -> bool:
+    """Whether Nix reads `text` bare as a name (not a keyword)."""
+    return bool(_NIX_IDENTIFIER.fullmatch(text)) and text not in _NIX_KEYWORDS
+
+
+def nix_ident(name: object) -> str:
+    """A name nixgen writes where Nix reads a variable (a builder, a function): a plain
+    identifier, never quoted; anything else is nixgen's own error (its values are typed)."""
+    text = str(name)
+    if not is_nix_identifier(text):
+        raise ValueError(f"{text!r} is not a Nix identifier")
+    return text
+
+
 def nix_attr(name: object) -> str:
     """An attribute name: bare when Nix allows it, else a quoted string."""
     text = str(name)
-    if _NIX_IDENTIFIER.fullmatch(text) and text not in _NIX_KEYWORDS:
-        return text
-    return nix_str(text)
+    return text if is_nix_identifier(text) else nix_str(text)
 
 
 # In an indented string `'''` stands for '' and `''${` for ${. A lone ' right before either, or
@@ -105,6 +117,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         nix_str=nix_str,
         nix_attr=nix_attr,
+        nix_ident=nix_ident,
         nix_ind=nix_ind,
         nix_list=nix_list,
         nix_comment=nix_comment,

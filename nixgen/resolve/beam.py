@@ -9,6 +9,7 @@ from functools import cache
 from importlib import resources
 
 from nixgen.constants import SETTINGS_FILE, Version
+from nixgen.emit.render import is_nix_identifier
 from nixgen.errors import ResolveError
 from nixgen.model import Dynamic, MixProject, ToolVersions
 
@@ -36,16 +37,29 @@ def describes() -> str:
     return _table().nixpkgs
 
 
+_TABLE_FILE = "data/beam.toml"
+
+
 @cache
 def _table() -> _Table:
-    data = tomllib.loads(resources.files("nixgen").joinpath("data/beam.toml").read_text())
+    data = tomllib.loads(resources.files("nixgen").joinpath(_TABLE_FILE).read_text())
     return _Table(
-        otp={int(k): v for k, v in data["otp"].items()},
-        elixir={_minor(k): (v["attr"], tuple(v["otp"])) for k, v in data["elixir"].items()},
+        otp={int(k): _attr(v) for k, v in data["otp"].items()},
+        elixir={
+            _minor(k): (_attr(v["attr"]), tuple(v["otp"])) for k, v in data["elixir"].items()
+        },
         default_otp=data["default"]["otp"],
         default_elixir=_minor(data["default"]["elixir"]),
         nixpkgs=data["source"]["nixpkgs"],
     )
+
+
+def _attr(name: str) -> str:
+    """A package set or Elixir attribute from the table: the generated Nix selects it as
+    `pkgs.<name>`, so it must be a plain Nix attribute name."""
+    if not is_nix_identifier(name):
+        raise ValueError(f"nixgen/{_TABLE_FILE}: {name!r} is not a Nix attribute name")
+    return name
 
 
 def _minor(text: str) -> Version:
