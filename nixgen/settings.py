@@ -9,6 +9,7 @@ from pathlib import Path
 import tomlkit
 
 from nixgen.constants import DEFAULT_SYSTEMS, KNOWN_SYSTEMS, LIBCS, SETTINGS_FILE
+from nixgen.emit.render import render
 from nixgen.errors import InputError, Position
 from nixgen.model import ModuleHint
 from nixgen.readers.checks import check_numbers
@@ -30,45 +31,12 @@ class Settings:
     nif_hints: tuple[ModuleHint, ...] = ()  # [nifs."Module"]: modules with dynamic options
 
 
-_DEFAULT_TEXT = """# nixgen settings, read by `nixgen update` and `nixgen check`.
-# Edit it freely; `nixgen init` with --env, --libc or --no-elixir-glue sets those values here.
-
-# C library of the NIFs and of the BEAM that loads them on Linux: "musl" (the BEAM comes from
-# the musl package set) or "gnu" (host target, default package set).
-libc = "musl"
-systems = []
-nixpkgs = ""
-# Mix environment the release is built for.
-mix_env = "prod"
-# Keep the PRECOMPILED_NIF block in config/config.exs up to date.
-elixir_glue = true
-# Erlang/OTP and Elixir versions; by default from .tool-versions / mise.toml, else mix.exs.
-# otp = "27"
-# elixir = "1.18"
-
-[deps]
-# Mix deps you build yourself in nix/overrides.nix (e.g. from a private Hex repository).
-provided = []
-
-# A Rustler module whose options nixgen cannot read (e.g. `use Rustler, opts`) can be
-# described here; path and load_path default as in Rustler.
-# [nifs."MyApp.Native"]
-# otp_app = "my_app"
-# crate = "my_crate"
-# path = "native/my_crate"
-# load_path = "priv/native/libmy_crate"
-"""
 INIT_KEYS = ("libc", "mix_env", "elixir_glue")  # the values `init` options can set
 
 
 def default_text(settings: Settings) -> str:
-    """A new nixgen.toml; every value goes through tomlkit (escaped, never formatted in)."""
-    document = tomlkit.parse(_DEFAULT_TEXT)
-    document["systems"] = list(settings.systems)
-    document["nixpkgs"] = settings.nixpkgs
-    for key in INIT_KEYS:
-        document[key] = getattr(settings, key)
-    return tomlkit.dumps(document)
+    """A new nixgen.toml: every value through a TOML filter (tomlkit's escaping)."""
+    return render("nixgen.toml.j2", settings=settings)
 
 
 def updated_text(text: str, settings: Settings) -> str:
@@ -89,20 +57,15 @@ _MIX_ENV = re.compile(r"[a-z][a-z0-9_]*")
 def nif_section(module: str, otp_app: str | None, crates: list[tuple[str, str | None]]) -> str:
     """The `[nifs."Module"]` table to add to nixgen.toml, filled in with what nixgen read;
     `crates` are (name, `path` when not Rustler's default), the likeliest first."""
-    table = tomlkit.table()
-    table["otp_app"] = otp_app or "my_app"
-    name, path = crates[0] if crates else ("my_crate", None)
-    table["crate"] = name
-    if path is not None:
-        table["path"] = path
-    if len(crates) > 1:
-        others = ", ".join(tomlkit.string(c).as_string() for c, _ in crates[1:])
-        table.add(tomlkit.comment(f"or crate = {others}"))
-    nifs = tomlkit.table(is_super_table=True)
-    nifs[module] = table
-    document = tomlkit.document()
-    document["nifs"] = nifs
-    return tomlkit.dumps(document)
+    crate, path = crates[0] if crates else ("my_crate", None)
+    return render(
+        "nif_section.toml.j2",
+        module=module,
+        otp_app=otp_app or "my_app",
+        crate=crate,
+        path=path,
+        others=[name for name, _ in crates[1:]],
+    )
 
 
 def check_mix_env(value: str, where: Position) -> str:

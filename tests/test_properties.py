@@ -1,5 +1,6 @@
-"""Property tests: the Nix escapers round-trip through nix-instantiate, and every reader fails
-on arbitrary input with nixgen's own errors only.
+"""Property tests: the Nix escapers round-trip through nix-instantiate, the Elixir ones through
+elixir and the TOML ones through tomllib, and every reader fails on arbitrary input with
+nixgen's own errors only.
 
 Budgets are fixed (`derandomize=True`, no example database) so CI runs the same examples each
 time; the whole file runs in well under a minute.
@@ -8,8 +9,10 @@ time; the whole file runs in well under a minute.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
+import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -20,7 +23,19 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.nixeval import nix_env
 
-from nixgen.emit.render import nix_attr, nix_ident, nix_ind, nix_str
+from nixgen.emit.glue import GlueNif, config_block, macro_module
+from nixgen.emit.render import (
+    elixir_alias,
+    elixir_atom,
+    elixir_str,
+    nix_attr,
+    nix_ident,
+    nix_ind,
+    nix_str,
+    toml_key,
+    toml_list,
+    toml_str,
+)
 from nixgen.errors import InputError, NixgenError
 from nixgen.model import Dynamic
 from nixgen.readers.cargo import read_cargo_tree, read_manifest
@@ -33,6 +48,7 @@ from nixgen.readers.rustler import rustler_modules
 from nixgen.readers.terms import Term
 from nixgen.readers.text import read_text
 from nixgen.readers.versions import read_mise, read_tool_versions
+from nixgen.settings import Settings, default_text, nif_section
 
 FUZZ = settings(
     max_examples=300,
@@ -151,6 +167,174 @@ def test_nix_ind_escapes_quotes_before_interpolation() -> None:
 def test_nix_str_rejects_nul() -> None:
     with pytest.raises(NixgenError):
         nix_str("a\0b")
+
+
+# --------------------------------------------------------------------------- (a) Elixir escapers
+
+ELIXIR = settings(FUZZ, max_examples=8)  # one elixir start (~1 s) an example
+# Sequences that mean something in an Elixir string, atom or alias.
+_ELIXIR_TEXT_TOKENS = st.one_of(
+    st.sampled_from(['"', "\\", "#{", "#{x}", "#", "{", "}", "\n", "\r\n", "\r", "\t", "\0", "'"]),
+    st.sampled_from(["\u202e", "\u2066", "\u2028", "\u0085", "\x0b", "\x7f", "é", "\U0001f600"]),
+    st.sampled_from([":", ".", "?", "!", "A", "a", "_", "1", " ", "Elixir."]),
+)
+ELIXIR_TEXT = st.one_of(
+    st.text(st.characters(codec="utf-8")),
+    st.lists(st.one_of(_ELIXIR_TEXT_TOKENS, st.text(max_size=3)), max_size=12).map("".join),
+)
+# An atom holds at most 255 characters (erlang:list_to_atom/1).
+ATOM_TEXT = ELIXIR_TEXT.filter(lambda t: len(t) <= 240)
+
+
+def _elixir_hex_lines(
+    script: str, args: list[str] | None = None, env: dict[str, str] | None = None
+) -> list[str]:
+    """Run `script` with the real elixir: the values it prints as `=<Base16>` lines."""
+    with tempfile.TemporaryDirectory(prefix="nixgen-prop-") as tmp:
+        path = Path(tmp, "values.exs")
+        path.write_bytes(script.encode("utf-8"))
+        result = subprocess.run(
+            ["elixir", str(path), *(args or [])],
+            capture_output=True,
+            env={**os.environ, "LC_ALL": "C.UTF-8", **(env or {})},
+            check=False,
+            timeout=120,
+        )
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
+    lines = result.stdout.decode().splitlines()
+    return [bytes.fromhex(line[1:]).decode("utf-8") for line in lines if line.startswith("=")]
+
+
+@pytest.mark.elixir
+@ELIXIR
+@given(
+    st.lists(ELIXIR_TEXT, min_size=1, max_size=60),
+    st.lists(ATOM_TEXT, min_size=1, max_size=60),
+)
+@example(
+    ["#{x}", "\\#{x}", '"', "\0", "\u202e", "a\nb", ""],
+    ["my_app", "a?", "a!", "nil", "true", "do", "A", "A.B", "My app", "", "1a", "#{x}", "a\nb"],
+)
+def test_elixir_escapers_round_trip(strings: list[str], names: list[str]) -> None:
+    """Strings and atoms evaluate to exactly the text given; an alias names the module
+    `Elixir.<text>`. One elixir run an example (it takes about a second to start)."""
+    literals = [
+        *(f"{elixir_str(s)}" for s in strings),
+        *(f"Atom.to_string({elixir_atom(n)})" for n in names),
+        *(f"Atom.to_string({elixir_alias(n)})" for n in names),
+    ]
+    body = ",\n".join(f"  {literal}" for literal in literals)
+    script = f"for v <- [\n{body}\n], do: IO.puts(\"=\" <> Base.encode16(v))\n"
+    expected = [*strings, *names, *(f"Elixir.{n}" for n in names)]
+    assert _elixir_hex_lines(script) == expected
+
+
+# Values every Elixir escape matters for.
+_HOSTILE = ['#{x}"q\\ \'é日本😀', "a\nb\r\tc", "\u202e\x7f", "my_app", "A.B", ""]
+
+
+@pytest.mark.elixir
+def test_config_block_reads_back_with_config_reader() -> None:
+    """The rendered block, read by Elixir's Config.Reader with the switch on: each module's
+    load_from and each tool's path are exactly the values given."""
+    nifs = [GlueNif(app, f"M{i}", app[::-1], path) for i, (app, path) in enumerate(
+        zip(_HOSTILE, reversed(_HOSTILE), strict=True))]
+    # The `elixir` launcher (a shell script) passes on only variables named like identifiers.
+    tools = [(f"tool {v}", f"NIXGEN_TOOL_{i}") for i, v in enumerate(_HOSTILE[:3])]
+    script = (
+        "config = Config.Reader.read!(hd(System.argv()))\n"
+        f"for i <- 0..{len(nifs) - 1} do\n"
+        "  [{app, opts}] = for {a, kw} <- config, kw[:\"Elixir.M#{i}\"], do: {a, kw}\n"
+        "  {load_app, path} = opts[:\"Elixir.M#{i}\"][:load_from]\n"
+        "  for v <- [Atom.to_string(app), Atom.to_string(load_app), path],"
+        " do: IO.puts(\"=\" <> Base.encode16(v))\n"
+        "end\n"
+        f"for p <- [{', '.join(elixir_atom(p) for p, _ in tools)}],"
+        " do: IO.puts(\"=\" <> Base.encode16(config[p][:path]))\n"
+    )
+    block = config_block(nifs, tools)
+    env = {"PRECOMPILED_NIF": "true", **{v: f"/bin/{i}" for i, (_, v) in enumerate(tools)}}
+    with tempfile.TemporaryDirectory(prefix="nixgen-prop-") as tmp:
+        Path(tmp, "config.exs").write_text("import Config\n" + block, encoding="utf-8")
+        values = _elixir_hex_lines(script, [str(Path(tmp, "config.exs"))], env)
+    expected = [v for n in nifs for v in (n.app, n.load_app, n.load_path)]
+    assert values == expected + [f"/bin/{i}" for i in range(len(tools))]
+
+
+@pytest.mark.elixir
+def test_macro_module_compiles_for_any_app_module() -> None:
+    """The macro module is valid Elixir, defining the module it names, for a plain alias and
+    for a name that is none (an app named `:"my app"`)."""
+    names = ["MyApp", "My app", '#{x}"']
+    modules = "\n".join(macro_module(n) for n in names)
+    script = (
+        f"{modules}\n"
+        f"for m <- [{', '.join(elixir_alias(n + '.NixgenRustler') for n in names)}],"
+        " do: IO.puts(\"=\" <> Base.encode16(inspect(m.__info__(:macros))))\n"
+    )
+    values = _elixir_hex_lines(script)
+    assert values == ["[rustler_use: 1]"] * len(names)
+
+
+# --------------------------------------------------------------------------- (a) TOML escapers
+
+TOML = settings(FUZZ, max_examples=100)
+
+TOML_TEXT = st.one_of(
+    st.text(st.characters(codec="utf-8")),
+    st.lists(
+        st.one_of(
+            st.sampled_from(['"', "'", "\\", '"""', "'''", "\n", "\r", "\t", "\0", "\x7f", "#"]),
+            st.sampled_from(["[", "]", ".", "=", " ", "é", "\u2028", "\U0001f600", "a", "1"]),
+            st.text(max_size=3),
+        ),
+        max_size=12,
+    ).map("".join),
+)
+
+
+@TOML
+@given(st.lists(st.tuples(TOML_TEXT, TOML_TEXT), min_size=1, max_size=10))
+@example([("a.b", "x"), ("", ""), ("in", '"""'), ("1", "\\u0041")])
+def test_toml_key_and_str_round_trip(pairs: list[tuple[str, str]]) -> None:
+    items = dict(pairs)
+    text = "".join(f"{toml_key(k)} = {toml_str(v)}\n" for k, v in items.items())
+    assert tomllib.loads(text) == items
+
+
+@TOML
+@given(st.lists(TOML_TEXT, max_size=10))
+def test_toml_list_round_trips(values: list[str]) -> None:
+    assert tomllib.loads(f"x = {toml_list(values)}\n") == {"x": values}
+
+
+@TOML
+@given(
+    TOML_TEXT,
+    st.one_of(st.none(), TOML_TEXT),
+    st.lists(st.tuples(TOML_TEXT, st.one_of(st.none(), TOML_TEXT)), max_size=4),
+)
+def test_nif_section_reads_back(
+    module: str, otp_app: str | None, crates: list[tuple[str, str | None]]
+) -> None:
+    """The suggested table parses with tomllib to exactly what was read (a comment lists the
+    other crates, so they are no value)."""
+    crate, path = crates[0] if crates else ("my_crate", None)
+    table = {"otp_app": otp_app or "my_app", "crate": crate}
+    if path is not None:
+        table["path"] = path
+    assert tomllib.loads(nif_section(module, otp_app, crates)) == {"nifs": {module: table}}
+
+
+@TOML
+@given(TOML_TEXT.filter(bool), st.lists(TOML_TEXT, max_size=4), st.booleans())
+def test_default_settings_text_reads_back(nixpkgs: str, systems: list[str], glue: bool) -> None:
+    settings = Settings(
+        systems=tuple(systems), nixpkgs=nixpkgs, mix_env="staging", elixir_glue=glue, libc="gnu"
+    )
+    data = tomllib.loads(default_text(settings))
+    assert (data["nixpkgs"], data["systems"], data["elixir_glue"]) == (nixpkgs, systems, glue)
+    assert (data["libc"], data["mix_env"]) == ("gnu", "staging")
 
 
 # --------------------------------------------------------------------------- (b) readers

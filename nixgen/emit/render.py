@@ -1,11 +1,15 @@
-"""Model → Nix text through jinja2 templates; every interpolated value is escaped here."""
+"""Model → Nix, Elixir and TOML text through jinja2 templates; every interpolated value is
+escaped by one of the filters here."""
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import tomlkit
 
 from nixgen.errors import Position, ResolveError, shorten
 
@@ -91,6 +95,56 @@ def nix_list(values: list[Any] | tuple[Any, ...]) -> str:
     return "[ " + " ".join(nix_str(v) for v in values) + " ]" if values else "[ ]"
 
 
+# --------------------------------------------------------------------------- Elixir
+
+_ELIXIR_ATOM = re.compile(r"[a-z_][a-zA-Z0-9_]*[?!]?")
+_ELIXIR_ALIAS = re.compile(r"[A-Z][a-zA-Z0-9_]*(?:\.[A-Z][a-zA-Z0-9_]*)*")
+
+
+# Characters Elixir refuses raw inside a string or quoted atom, escaped form only: bidirectional
+# formatting and line breaks other than LF/CRLF (docs/UPSTREAM.md U-ELIXIR-REFUSED-CHARS).
+_ELIXIR_REFUSED = re.compile("[\u0085\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def elixir_str(value: object) -> str:
+    """An Elixir double-quoted string literal whose value is exactly `str(value)`: JSON's
+    escapes are Elixir's too (`\\"`, `\\\\`, `\\n`, `\\uXXXX`), `#{` is escaped so
+    nothing is interpolated, and the characters Elixir refuses raw are written `\\uXXXX`."""
+    literal = json.dumps(str(value), ensure_ascii=False).replace("#{", "\\#{")
+    return _ELIXIR_REFUSED.sub(lambda m: f"\\u{ord(m.group()):04X}", literal)
+
+
+def elixir_atom(value: object) -> str:
+    """An Elixir atom literal: `:name` when Elixir reads it bare, else `:"..."`."""
+    text = str(value)
+    return f":{text}" if _ELIXIR_ATOM.fullmatch(text) else f":{elixir_str(text)}"
+
+
+def elixir_alias(value: object) -> str:
+    """A module name: the alias as written when it is one (`MyApp.Native`), else the atom the
+    alias stands for (`:"Elixir.<name>"`), which Elixir accepts wherever a module goes."""
+    text = str(value)
+    return text if _ELIXIR_ALIAS.fullmatch(text) else f":{elixir_str('Elixir.' + text)}"
+
+
+# --------------------------------------------------------------------------- TOML
+
+
+def toml_str(value: str) -> str:
+    """A TOML string (tomlkit's basic string, escaped by tomlkit)."""
+    return tomlkit.string(value).as_string()
+
+
+def toml_key(value: str) -> str:
+    """A TOML key: bare when TOML allows it, else quoted (tomlkit decides)."""
+    return tomlkit.key(value).as_string()
+
+
+def toml_list(values: list[str] | tuple[str, ...]) -> str:
+    """A one-line TOML array of strings, as tomlkit writes it."""
+    return tomlkit.item(list(values)).as_string()
+
+
 def templates_dir() -> Path:
     """`nixgen/templates` inside an installed wheel, `templates/` in a source checkout."""
     package = Path(__file__).parent.parent
@@ -121,6 +175,12 @@ def environment() -> jinja2.Environment:
         nix_ind=nix_ind,
         nix_list=nix_list,
         nix_comment=nix_comment,
+        elixir_str=elixir_str,
+        elixir_atom=elixir_atom,
+        elixir_alias=elixir_alias,
+        toml_str=toml_str,
+        toml_key=toml_key,
+        toml_list=toml_list,
     )
     return env
 
