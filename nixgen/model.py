@@ -333,28 +333,60 @@ class ToolVersions:
 
 
 @dataclass(frozen=True)
-class Nif:
-    """Rustler module -> crate -> Cargo package -> workspace + lock -> artifact -> load path."""
+class _NifSite:
+    """Where a Rustler module is, whether or not nixgen could follow it to its library."""
 
     module: str
     where: Position
     kind: RustlerKind
     mix_dir: str
+
+
+@dataclass(frozen=True)
+class Nif(_NifSite):
+    """Rustler module -> crate -> Cargo package -> workspace + lock -> artifact -> load path,
+    every link known."""
+
+    otp_app: str
+    crate: str
+    package: str  # Cargo.toml of the crate
+    workspace_root: str
+    cargo_lock: str
+    lib_name: str
+    artifact: str  # lib<lib_name>.so as cargo/crane produce it
+    load_app: str
+    load_path: str  # priv/native/... without extension
+    rustler_version: str | None  # Elixir-side rustler from mix.lock
+    # Always empty; a field so that `show --json` lists the same keys for every NIF.
+    problems: tuple[()] = field(default=(), init=False)
+
+    @property
+    def resolved(self) -> Literal[True]:
+        return True
+
+
+@dataclass(frozen=True)
+class UnresolvedNif(_NifSite):
+    """A Rustler module nixgen could not follow to its library: what it found, and why not."""
+
     otp_app: str | None
     crate: str | None
-    package: str | None  # Cargo.toml of the crate
+    package: str | None
     workspace_root: str | None
     cargo_lock: str | None
     lib_name: str | None
-    artifact: str | None  # lib<lib_name>.so as cargo/crane produce it
+    artifact: str | None
     load_app: str | None
-    load_path: str | None  # priv/native/... without extension
-    rustler_version: str | None  # Elixir-side rustler from mix.lock
-    problems: tuple[str, ...] = ()
+    load_path: str | None
+    rustler_version: str | None
+    problems: tuple[str, ...]  # at least one
 
     @property
-    def resolved(self) -> bool:
-        return not self.problems
+    def resolved(self) -> Literal[False]:
+        return False
+
+
+AnyNif = Nif | UnresolvedNif
 
 
 @dataclass(frozen=True)
@@ -386,7 +418,7 @@ class Project:
     cargo_configs: tuple[CargoConfig, ...]
     toolchains: tuple[Toolchain, ...]
     tool_versions: ToolVersions | None
-    nifs: tuple[Nif, ...]
+    nifs: tuple[AnyNif, ...]
     not_nifs: tuple[NotNif, ...] = field(default=())
     path_projects: tuple[MixProject, ...] = ()  # in-repository path deps not read otherwise
     skipped: tuple[Skipped, ...] = ()  # Elixir files that do not parse and need not

@@ -10,7 +10,7 @@ from typing import Any
 
 from nixgen.emit.deps import DepsReport
 from nixgen.errors import Position, terminal_safe
-from nixgen.model import Dynamic, MixDep, MixProject, Nif, Project
+from nixgen.model import AnyNif, Dynamic, MixDep, MixProject, Project
 from nixgen.resolve.syscrates import SysNeeds
 
 JSON_FORMAT = 1
@@ -161,7 +161,7 @@ def _dep_summary(deps: tuple[MixDep, ...]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none"
 
 
-def _nif(nif: Nif) -> Iterator[str]:
+def _nif(nif: AnyNif) -> Iterator[str]:
     use = "use Rustler" if nif.kind == "rustler" else "use RustlerPrecompiled"
     yield f"  {nif.module} ({nif.where}, {use})"
     if nif.package:
@@ -174,8 +174,7 @@ def _nif(nif: Nif) -> Iterator[str]:
             f"    artifact {_fmt(nif.artifact)} -> {_fmt(nif.load_path)}.so in app "
             f"{_fmt(nif.load_app)} (rustler {_fmt(nif.rustler_version)})"
         )
-    for problem in nif.problems:
-        yield f"    ! {problem}"
+    yield from (f"    ! {problem}" for problem in nif.problems)
 
 
 def _cargo(project: Project) -> Iterator[str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from nixgen.emit.render import check_store_name, render
 from nixgen.errors import Position, ResolveError
-from nixgen.model import CargoPackage, MixProject, Nif, Project
+from nixgen.model import AnyNif, CargoPackage, MixProject, Nif, Project, UnresolvedNif
 from nixgen.paths import inside, join, relative
 from nixgen.resolve.assets import AssetsPlan
 from nixgen.resolve.beam import Beam, describes
@@ -78,12 +78,13 @@ def plan_release(
 
 @dataclass(frozen=True)
 class ReleaseNifs:
-    apps: tuple[Nif, ...]  # NIFs of the apps in the release
-    deps: tuple[tuple[str, str, tuple[Nif, ...]], ...]  # (dep name, dep dir, its NIFs)
+    apps: tuple[AnyNif, ...]  # NIFs of the apps in the release
+    deps: tuple[tuple[str, str, tuple[AnyNif, ...]], ...]  # (dep name, dep dir, its NIFs)
     path_dirs: tuple[str, ...] = ()  # every in-repository path dep of the release
 
     def all(self) -> tuple[Nif, ...]:
-        return (*self.apps, *(n for _, _, nifs in self.deps for n in nifs))
+        """Every NIF of the release; one nixgen could not resolve stops generation."""
+        return tuple(_resolved(n) for n in (*self.apps, *(n for _, _, ns in self.deps for n in ns)))
 
 
 def release_nifs(project: Project, top: MixProject, path_deps: dict[str, str]) -> ReleaseNifs:
@@ -135,14 +136,18 @@ def _copies(
     return tuple(sorted({_copy(project, base, n, crate_attr) for n in nifs}, key=lambda c: c.dest))
 
 
-def _copy(project: Project, base: str, nif: Nif, crate_attr: dict[str, str]) -> NifCopy:
-    """Where `nif`'s library goes, relative to `base` (the directory Mix builds in)."""
-    if not nif.resolved or nif.package is None or nif.load_path is None:
+def _resolved(nif: AnyNif) -> Nif:
+    if isinstance(nif, UnresolvedNif):
         raise ResolveError(
             f"{nif.module} is not resolved: {'; '.join(nif.problems)}",
             nif.where,
             "fix the problem above (see `nixgen show`), then run nixgen again",
         )
+    return nif
+
+
+def _copy(project: Project, base: str, nif: Nif, crate_attr: dict[str, str]) -> NifCopy:
+    """Where `nif`'s library goes, relative to `base` (the directory Mix builds in)."""
     load_dir = next(
         (p.dir for p in project.all_mix_projects() if p.app == nif.load_app), nif.mix_dir
     )

@@ -21,7 +21,7 @@ def nif_packages(project: Project) -> Iterator[tuple[CargoPackage, tuple[Nif, ..
     by_manifest = {p.manifest: p for p in project.cargo_packages}
     groups: dict[str, list[Nif]] = {}
     for nif in project.nifs:
-        if nif.resolved and nif.package is not None:
+        if isinstance(nif, Nif):
             groups.setdefault(nif.package, []).append(nif)
     for manifest in sorted(groups):
         yield by_manifest[manifest], tuple(groups[manifest])

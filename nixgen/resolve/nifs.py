@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from nixgen.constants import Version
 from nixgen.model import (
+    AnyNif,
     CargoLock,
     CargoPackage,
     Dynamic,
@@ -18,6 +19,7 @@ from nixgen.model import (
     NotNif,
     Project,
     RustlerModule,
+    UnresolvedNif,
 )
 from nixgen.paths import inside, join, relative
 from nixgen.readers.project import Inputs
@@ -110,7 +112,9 @@ def _crate_guesses(inputs: Inputs, project: MixProject) -> list[tuple[str, str |
     ]
 
 
-def _nif(inputs: Inputs, project: MixProject, module: RustlerModule) -> Nif:
+def _nif(inputs: Inputs, project: MixProject, module: RustlerModule) -> Nif | UnresolvedNif:
+    """A Nif when every link of the chain is known and no problem was found, else an
+    UnresolvedNif with its problems."""
     draft = _Draft([])
     if module.options is not None:
         section = nif_section(
@@ -132,11 +136,32 @@ def _nif(inputs: Inputs, project: MixProject, module: RustlerModule) -> Nif:
     cargo_lock = _cargo_lock(inputs, package, draft)
     rustler_version = _rustler_version(inputs, project, cargo_lock)
     load_app, load_path = _load_from(module, otp_app, crate, rustler_version, draft)
-    return Nif(
-        module=module.module,
-        where=module.where,
-        kind=module.kind,
-        mix_dir=project.dir,
+    site = (module.module, module.where, module.kind, project.dir)
+    version = _format(rustler_version)
+    if (
+        not draft.problems
+        and otp_app is not None
+        and crate is not None
+        and package is not None
+        and cargo_lock is not None
+        and load_app is not None
+        and load_path is not None
+    ):
+        return Nif(
+            *site,
+            otp_app=otp_app,
+            crate=crate,
+            package=package.manifest,
+            workspace_root=package.workspace_root,
+            cargo_lock=cargo_lock.path,
+            lib_name=package.lib_name,
+            artifact=f"lib{package.lib_name}.so",
+            load_app=load_app,
+            load_path=load_path,
+            rustler_version=version,
+        )
+    return UnresolvedNif(
+        *site,
         otp_app=otp_app,
         crate=crate,
         package=package.manifest if package else None,
@@ -146,7 +171,7 @@ def _nif(inputs: Inputs, project: MixProject, module: RustlerModule) -> Nif:
         artifact=f"lib{package.lib_name}.so" if package else None,
         load_app=load_app,
         load_path=load_path,
-        rustler_version=_format(rustler_version),
+        rustler_version=version,
         problems=tuple(draft.problems),
     )
 
@@ -245,7 +270,7 @@ def _load_from(
     return otp_app, f"priv/native/{prefix}{crate}"
 
 
-def _not_nifs(inputs: Inputs, nifs: tuple[Nif, ...]) -> tuple[NotNif, ...]:
+def _not_nifs(inputs: Inputs, nifs: tuple[AnyNif, ...]) -> tuple[NotNif, ...]:
     used = {n.package for n in nifs}
     unknown = ", ".join(n.module for n in nifs if n.crate is None)
     return tuple(
