@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from nixgen import __version__
-from nixgen.constants import REGENERATE
+from nixgen.constants import LIBCS, REGENERATE, Libc
 from nixgen.emit.deps import deps_reports
 from nixgen.emit.nifs import sys_report
 from nixgen.errors import NixgenError, terminal_safe
@@ -128,7 +128,7 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
 @project_options
 @click.option(
     "--libc",
-    type=click.Choice(["musl", "gnu"]),
+    type=click.Choice(LIBCS),
     default=None,
     help="C library of the NIFs and the BEAM on Linux [default: musl, or nixgen.toml].",
 )
@@ -152,7 +152,7 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
 def init(
     path: Path,
     mix_env: str | None,
-    libc: str | None,
+    libc: Libc | None,
     no_elixir_glue: bool,
     generate_lockfiles: bool,
     dry_run: bool,

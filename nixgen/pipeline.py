@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nixgen.constants import DEPS_FILE, FLAKE_FILE, NIFS_FILE, RELEASE_FILE, SETTINGS_FILE
+from nixgen.constants import (
+    DEPS_FILE,
+    FLAKE_FILE,
+    NIFS_FILE,
+    RELEASE_FILE,
+    SETTINGS_FILE,
+    Libc,
+)
 from nixgen.errors import InputError, Position
 from nixgen.fetch.cargo import generate_lockfiles
 from nixgen.fetch.cargo_git import known_cargo_hashes, pending_cargo_fetches
@@ -26,7 +33,7 @@ class InitOptions:
     """`init`'s options; None means "as nixgen.toml says" (or the default without one)."""
 
     mix_env: str | None = None
-    libc: str | None = None
+    libc: Libc | None = None
     elixir_glue: bool | None = None
     generate_lockfiles: bool = False
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import tomlkit
 
-from nixgen.constants import DEFAULT_SYSTEMS, KNOWN_SYSTEMS, LIBCS, SETTINGS_FILE
+from nixgen.constants import DEFAULT_SYSTEMS, KNOWN_SYSTEMS, LIBCS, SETTINGS_FILE, Libc
 from nixgen.emit.render import render
 from nixgen.errors import InputError, Position
 from nixgen.model import ModuleHint
@@ -20,7 +20,7 @@ DEFAULT_NIXPKGS = "github:NixOS/nixpkgs/nixos-unstable"
 
 @dataclass(frozen=True)
 class Settings:
-    libc: str = "musl"
+    libc: Libc = "musl"
     systems: tuple[str, ...] = DEFAULT_SYSTEMS
     nixpkgs: str = DEFAULT_NIXPKGS
     mix_env: str = "prod"
@@ -129,7 +129,7 @@ def _validate(data: dict[str, object], text: str) -> Settings:
         if key not in _DEPS_KEYS:
             raise _fail(text, key, "unknown key in [deps]", "known keys: provided")
     return Settings(
-        libc=_choice(data, text, "libc", LIBCS, "musl"),
+        libc=_libc(data, text),
         systems=_systems(data, text),
         nixpkgs=_string(data, text, "nixpkgs", DEFAULT_NIXPKGS),
         mix_env=check_mix_env(_string(data, text, "mix_env", "prod"), _where(text, "mix_env")),
@@ -200,6 +200,11 @@ def _choice(
             f'e.g. {key} = "{default}"',
         )
     return value
+
+
+def _libc(data: dict[str, object], text: str) -> Libc:
+    value = _choice(data, text, "libc", LIBCS, "musl")
+    return next(libc for libc in LIBCS if libc == value)
 
 
 def _bool(data: dict[str, object], text: str, key: str, default: bool) -> bool:

@@ -12,6 +12,7 @@ import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from nixgen import __version__
 from nixgen.constants import REGENERATE
@@ -37,11 +38,18 @@ def with_header(body: str, command: str) -> str:
     )
 
 
+# What is at a generated file's path: nothing, nixgen's file (body matching its checksum), a
+# file with nixgen's header whose body was edited, or a file without nixgen's header.
+OwnerState = Literal["absent", "generated", "edited", "foreign"]
+# What a run does to a path; "refuse": an edited or foreign file stays as it is (no --force).
+Action = Literal["create", "update", "unchanged", "refuse"]
+
+
 @dataclass(frozen=True)
 class Ownership:
     """What is on disk at a generated file's path."""
 
-    state: str  # "absent" | "generated" | "edited" | "foreign"
+    state: OwnerState
     version: str | None = None  # the nixgen that wrote it; None if absent or before 0.1.0
     crlf: bool = False  # its line ends became CRLF (an editor, git's core.autocrlf)
 
@@ -62,7 +70,7 @@ def inspect(text: str | None) -> Ownership:
 @dataclass(frozen=True)
 class Change:
     path: str
-    action: str  # "create" | "update" | "unchanged" | "refuse"
+    action: Action
     old: str | None
     new: str
     reason: str = ""  # why a file nixgen did not write (or wrote, then edited) is refused
@@ -89,7 +97,7 @@ def plan_changes(
     for path, new in sorted(edited.items()):
         check_target(root, path)
         old = read_existing(root, path)
-        action = "unchanged" if old == new else ("create" if old is None else "update")
+        action: Action = "unchanged" if old == new else ("create" if old is None else "update")
         changes.append(Change(path, action, old, new))
     for change in changes:
         if change.keep_orig:
@@ -109,7 +117,7 @@ def _plan_generated(root: Path, path: str, new: str, force: bool) -> Change:
             if owner.state == "edited"
             else "was not written by nixgen"
         )
-        action = "update" if force else "refuse"
+        action: Action = "update" if force else "refuse"
         return Change(path, action, old, new, why, owner, keep_orig=force)
     return Change(path, "create" if old is None else "update", old, new, owner=owner)
 

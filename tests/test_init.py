@@ -13,6 +13,7 @@ from support.nixeval import nix_eval_json
 from support.projects import copy_fixture, fake_tools, init
 
 from nixgen.cli import main
+from nixgen.constants import LIBCS, Libc
 from nixgen.emit.glue import BEGIN, END
 from nixgen.errors import NixgenError
 from nixgen.model import ModuleHint
@@ -65,8 +66,8 @@ def test_generated_flake_evaluates_on_every_system(name: str, tmp_path: Path) ->
 
 
 @pytest.mark.nix
-@pytest.mark.parametrize("libc", ["musl", "gnu"])
-def test_libc_choice_picks_the_beam_package_set(libc: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("libc", LIBCS)
+def test_libc_choice_picks_the_beam_package_set(libc: Libc, tmp_path: Path) -> None:
     root = copy_fixture("single_crate", tmp_path)
     init(root, InitOptions(libc=libc))
     hosts = nix_eval_json(root, "packages.x86_64-linux.default", extra_args=[

@@ -11,6 +11,7 @@ import pytest
 from support.nixeval import nix_eval_json
 from support.projects import copy_fixture, init
 
+from nixgen.constants import LIBCS, Libc
 from nixgen.pipeline import InitOptions
 
 pytestmark = pytest.mark.nix
@@ -28,8 +29,8 @@ def graph(root: Path) -> list[dict[str, str]]:
     return result
 
 
-@pytest.mark.parametrize("libc", ["musl", "gnu"])
-def test_only_erts_takes_the_nifs_libc(libc: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("libc", LIBCS)
+def test_only_erts_takes_the_nifs_libc(libc: Libc, tmp_path: Path) -> None:
     """ERTS (what the release runs) is musl with libc = "musl"; git, ripgrep, bbe, findutils
     and the rest of mixRelease's tools stay in the default (cached) set either way."""
     root = copy_fixture("single_crate", tmp_path)
@@ -76,8 +77,8 @@ checksum = "5f58bf3d7db68cfbac37cfc485a8d711e87e064c3d0fe0435b92f7a407f9d6b3"
 """
 
 
-@pytest.mark.parametrize("libc", ["musl", "gnu"])
-def test_bindgen_gets_the_targets_c_headers(libc: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("libc", LIBCS)
+def test_bindgen_gets_the_targets_c_headers(libc: Libc, tmp_path: Path) -> None:
     """bindgenHook's BINDGEN_EXTRA_CLANG_ARGS carry its clang's glibc headers
     (docs/UPSTREAM.md U-BINDGEN-HOOK); a musl crate gets the target variable bindgen prefers,
     built from the musl C compiler."""
