@@ -1,0 +1,35 @@
+"""Golden files of every file `nixgen init` writes for each init fixture: the generated Nix
+(without the header's version and checksum), nixgen.toml, nix/overrides.nix and config.exs.
+
+Regenerate them with `pytest tests/test_init_golden.py --update-golden` and review the diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.env import FIXTURES
+from support.golden import check_golden_tree, without_header
+from support.projects import copy_fixture, fake_tools
+from test_init import INIT_FIXTURES
+
+from nixgen.pipeline import InitOptions, plan_init
+from nixgen.write import apply_changes
+
+
+def init_outputs(name: str, tmp_path: Path) -> dict[str, str]:
+    """{path: text} of every file init creates or changes in a copy of fixture `name`."""
+    root = copy_fixture(name, tmp_path)
+    changes = plan_init(root, InitOptions(), force=False, tools=fake_tools(root))
+    apply_changes(root, changes)
+    written = [c.path for c in changes if c.action in ("create", "update")]
+    return {p: without_header((root / p).read_text(encoding="utf-8")) for p in written}
+
+
+@pytest.mark.parametrize("name", sorted(INIT_FIXTURES))
+def test_init_golden(name: str, tmp_path: Path, update_golden: bool) -> None:
+    outputs = init_outputs(name, tmp_path)
+    assert {"flake.nix", "nix/release.nix", "nix/deps.nix", "nix/nifs.nix"} <= set(outputs)
+    assert {"nix/overrides.nix", "nixgen.toml"} <= set(outputs)
+    check_golden_tree(FIXTURES / name / "expected" / "init", outputs, update_golden)
