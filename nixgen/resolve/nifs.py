@@ -25,7 +25,7 @@ from nixgen.paths import inside, join, relative
 from nixgen.readers.project import Inputs
 from nixgen.settings import nif_section
 
-# Rustler's default load path dropped the "lib" prefix in 0.37 (DESIGN.md, fact 6).
+# Rustler's default load path lost its "lib" prefix in 0.37 (docs/UPSTREAM.md U-RUSTLER-LOADPATH).
 UNPREFIXED_LOAD_PATH_SINCE = (0, 37)
 
 
