@@ -51,7 +51,7 @@ def _toggle_lists(text: str) -> str:
 
 def _rewrap(line: str) -> str:
     """A binding broken after `=`, as nixfmt breaks a line that does not fit."""
-    match = re.fullmatch(r"(\s*)([\w\"-][^=#'\n]*?) = ([^'\n]*;)", line)
+    match = re.fullmatch(r'(\s*)((?:"[^"\n]*"|[\w.-]+)) = ([^\'\n]*;)', line)
     if match is None or "''" in line:
         return line
     return f"{match[1]}{match[2]} =\n{match[1]}  {match[3]}"
