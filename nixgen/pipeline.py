@@ -199,7 +199,7 @@ _DEP = re.compile(
     r'      version = "(?P<version>[^"]*)";',
     re.MULTILINE,
 )
-_CRATE = re.compile(r"^    (?P<attr>\S+) = buildNif \{", re.MULTILINE)
+_CRATE = re.compile(r"^    (?P<attr>\S+) = buildNif [({]", re.MULTILINE)
 
 
 def summarize(changes: list[Change]) -> list[str]:

@@ -85,9 +85,10 @@ def release_copy_destinations(project: Path) -> list[str]:
 
 
 def library_lines(project: Path) -> list[str]:
-    """The `library = ...` lines of nix/nifs.nix: the file crane's output holds."""
+    """The `libName = ...` lines of nix/nifs.nix: buildNif makes the `library` crane's output
+    holds from them (lib<libName> and the platform's shared library suffix)."""
     text = (project / "nix" / "nifs.nix").read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if re.match(r"\s*library\s*=", line)]
+    return [line for line in text.splitlines() if re.match(r"\s*libName\s*=", line)]
 
 
 def fetch_crates(project: Path, nif: Nif, env: dict[str, str]) -> None:

@@ -308,7 +308,9 @@ def test_crate_name_is_a_quoted_shell_word_in_cargo_extra_args(tmp_path: Path) -
     root = project(tmp_path)
     generate(root)
     nifs = (root / "nix" / "nifs.nix").read_text(encoding="utf-8")
-    assert 'cargoExtraArgs = "--locked -p ${lib.escapeShellArg "single_nif"}";' in nifs
+    # buildNif (templates/nix/build-nif.nix) quotes each `-p` package: pname, and the workspace's
+    assert 'pname = "single_nif";' in nifs and 'packages = [ "single_nif" ];' in nifs
+    assert '" -p ${lib.escapeShellArg p}"' in nifs
 
 
 @pytest.mark.nix

@@ -34,13 +34,12 @@ from support.golden import check_golden
 from support.nixeval import nix_env
 
 from nixgen.emit.nifs import (
-    PLATFORMS,
     NifsPlan,
-    Platform,
     crate_attr,
     nifs_warnings,
     plan_nifs,
     render_nifs,
+    rust_target,
     sys_report,
 )
 from nixgen.errors import InputError, NixgenError, ResolveError
@@ -82,8 +81,25 @@ CRATES_IO = RegistrySource("https://github.com/rust-lang/crates.io-index")
 
 # --------------------------------------------------------------------------- helpers
 
+@dataclasses.dataclass(frozen=True)
+class Platform:
+    """What nix/nifs.nix must derive from nixpkgs' platform on `system` with `libc`
+    (docs/UPSTREAM.md U-PLATFORM-RUST)."""
+
+    system: str
+    libc: str
+
+    @property
+    def target(self) -> str:
+        return rust_target(self.system, self.libc)
+
+    @property
+    def lib_suffix(self) -> str:
+        return ".dylib" if self.system.endswith("-darwin") else ".so"
+
+
 # The platforms nifseval evaluates: nixpkgs 26.11 throws for x86_64-darwin (U-X86-DARWIN).
-EVALUATED = [p for p in PLATFORMS if p.system in nifseval.SYSTEMS]
+EVALUATED = [Platform(s, libc) for libc in ("musl", "gnu") for s in nifseval.SYSTEMS]
 
 
 def load(name: str) -> Project:
@@ -142,7 +158,8 @@ def test_crate_attr_is_a_bare_identifier(name: str, attr: str) -> None:
 
 
 def test_targets_per_system_and_libc() -> None:
-    table = {(p.system, p.libc): p.target for p in PLATFORMS}
+    systems = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
+    table = {(s, libc): rust_target(s, libc) for libc in ("musl", "gnu") for s in systems}
     assert table == {
         ("x86_64-linux", "musl"): "x86_64-unknown-linux-musl",
         ("aarch64-linux", "musl"): "aarch64-unknown-linux-musl",
@@ -153,8 +170,6 @@ def test_targets_per_system_and_libc() -> None:
         ("x86_64-darwin", "gnu"): "x86_64-apple-darwin",
         ("aarch64-darwin", "gnu"): "aarch64-apple-darwin",
     }
-    assert Platform("aarch64-linux", "musl").env_target == "AARCH64_UNKNOWN_LINUX_MUSL"
-    assert not Platform("aarch64-darwin", "musl").musl
 
 
 def test_libc_must_be_musl_or_gnu() -> None:
@@ -520,8 +535,9 @@ def test_output_is_generated_and_machine_independent(name: str) -> None:
 
 def test_paths_are_relative_to_the_nix_directory() -> None:
     text = generated("umbrella")
-    assert 'cargoSource (./.. + "/apps/native_app/native/umbrella_nif") [ "" ]' in text
-    assert 'cargoSource ./.. [ "native/ws_nif" ]' in generated("root_workspace")
+    assert "  root = ./..;\n" in text
+    assert 'cargoSource (root + "/apps/native_app/native/umbrella_nif") [ "" ]' in text
+    assert 'cargoSource root [ "native/ws_nif" ]' in generated("root_workspace")
 
 
 def test_libc_default_is_rendered() -> None:
@@ -542,7 +558,7 @@ def hostile_plan() -> NifsPlan:
 def test_hostile_values_are_escaped() -> None:
     text = render_nifs(hostile_plan())
     assert HOSTILE not in text
-    assert '(./.. + "/native/we\\"ird\\${builtins.abort \\"x\\"}")' in text
+    assert '(root + "/native/we\\"ird\\${builtins.abort \\"x\\"}")' in text
 
 
 @pytest.mark.nix
@@ -576,7 +592,8 @@ def assert_store_drv(path: str) -> None:
 @pytest.mark.parametrize("name", GOLDEN)
 def test_every_crate_evaluates_on_every_system(name: str, evaluate: Evaluate) -> None:
     result = evaluate(name)
-    expected = {c.attr: c for c in plan(name).crates}
+    planned = plan(name)
+    expected = {c.attr: c for c in planned.crates}
     for platform in EVALUATED:
         summary = result[platform.system][platform.libc]
         assert summary["rustTarget"] == platform.target
@@ -591,7 +608,10 @@ def test_every_crate_evaluates_on_every_system(name: str, evaluate: Evaluate) ->
             assert env["CARGO_BUILD_TARGET"] == platform.target
             assert env["cargoExtraArgs"] == f"--locked -p {expected[attr].name}"
             assert (env["strictDeps"], env["doCheck"]) == ("1", "")
-            assert crate["depsEnv"]["cargoExtraArgs"] == env["cargoExtraArgs"]
+            # the dependencies of every NIF crate of the workspace, built once (U-CRANE-BUILD)
+            packages = planned.workspace_of(expected[attr]).packages
+            deps_args = "--locked" + "".join(f" -p {p}" for p in packages)
+            assert crate["depsEnv"]["cargoExtraArgs"] == deps_args
 
 
 @pytest.mark.nix

@@ -927,6 +927,43 @@ def test_pkgs_musl_linux_and_darwin(tmp_path: Path) -> None:
     )
 
 
+def test_platform_rust_and_library_facts(tmp_path: Path) -> None:
+    # U-PLATFORM-RUST: the Rust target, its env-var spelling and the shared library suffix.
+    path = flake(
+        tmp_path,
+        """
+        facts = builtins.mapAttrs (name: platform: {
+          inherit (platform.rust) rustcTarget cargoShortTarget cargoEnvVarTarget;
+          inherit (platform.extensions) sharedLibrary;
+        }) {
+          gnu = pkgs.stdenv.hostPlatform;
+          musl = pkgs.pkgsMusl.stdenv.hostPlatform;
+          darwin = nixpkgs.legacyPackages.aarch64-darwin.stdenv.hostPlatform;
+        };
+        """,
+    )
+    assert nix_eval_json(path, "facts") == {
+        "gnu": {
+            "rustcTarget": "x86_64-unknown-linux-gnu",
+            "cargoShortTarget": "x86_64-unknown-linux-gnu",
+            "cargoEnvVarTarget": "X86_64_UNKNOWN_LINUX_GNU",
+            "sharedLibrary": ".so",
+        },
+        "musl": {
+            "rustcTarget": "x86_64-unknown-linux-musl",
+            "cargoShortTarget": "x86_64-unknown-linux-musl",
+            "cargoEnvVarTarget": "X86_64_UNKNOWN_LINUX_MUSL",
+            "sharedLibrary": ".so",
+        },
+        "darwin": {
+            "rustcTarget": "aarch64-apple-darwin",
+            "cargoShortTarget": "aarch64-apple-darwin",
+            "cargoEnvVarTarget": "AARCH64_APPLE_DARWIN",
+            "sharedLibrary": ".dylib",
+        },
+    }
+
+
 def test_x86_64_darwin_throws_unless_forced(tmp_path: Path) -> None:
     # U-X86-DARWIN: importing nixpkgs 26.11 for x86_64-darwin (local or cross) throws.
     path = flake(

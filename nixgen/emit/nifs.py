@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,43 +50,15 @@ DYNAMIC_LOOKUP_BEFORE: Version = (0, 35)
 # --------------------------------------------------------------------------- plan
 
 
-@dataclass(frozen=True)
-class Platform:
-    """The Rust target nix/nifs.nix builds for on `system` with `libc`."""
-
-    system: str
-    libc: str
-
-    @property
-    def darwin(self) -> bool:
-        return self.system.endswith("-darwin")
-
-    @property
-    def musl(self) -> bool:
-        return self.libc == "musl" and not self.darwin
-
-    @property
-    def target(self) -> str:
-        arch = self.system.split("-")[0]
-        return f"{arch}-apple-darwin" if self.darwin else f"{arch}-unknown-linux-{self.libc}"
-
-    @property
-    def env_target(self) -> str:
-        """As in CARGO_TARGET_<TRIPLE>_LINKER."""
-        return self.target.upper().replace("-", "_")
-
-    @property
-    def cc_target(self) -> str:
-        """As in cc-rs' CC_<target>."""
-        return self.target.replace("-", "_")
-
-    @property
-    def lib_suffix(self) -> str:
-        return ".dylib" if self.darwin else ".so"
+def rust_target(system: str, libc: str) -> str:
+    """The Rust target nix/nifs.nix builds for on `system` with `libc`, as nixpkgs derives it
+    (docs/UPSTREAM.md U-PLATFORM-RUST); only used here to pick the .cargo/config flags."""
+    arch, kernel = system.split("-", 1)
+    return f"{arch}-apple-darwin" if kernel == "darwin" else f"{arch}-unknown-linux-{libc}"
 
 
-PLATFORMS = tuple(Platform(system, libc) for libc in LIBCS for system in SYSTEMS)
-TARGETS = tuple(sorted({p.target for p in PLATFORMS}))
+# The targets whose .cargo/config rustflags nix/nifs.nix carries (CARGO_TARGET_<T>_RUSTFLAGS).
+TARGETS = tuple(sorted({rust_target(s, libc) for s in SYSTEMS for libc in LIBCS}))
 
 
 @dataclass(frozen=True)
@@ -104,6 +77,56 @@ class NifCrate:
     sys: SysNeeds
     rustler: str | None  # the locked rustler crate
 
+    @property
+    def build_key(self) -> tuple[object, ...]:
+        """What the dependencies are built from: crates that agree share them."""
+        return (self.root, self.members, self.toolchain, self.rustflags, self.git, self.sys)
+
+
+@dataclass(frozen=True)
+class NifWorkspace:
+    """The NIF crates of one Cargo workspace with one toolchain and flags: one buildDepsOnly."""
+
+    key: str  # attribute in nix/nifs.nix's `workspaces`: the root, "#2"... for another group
+    deps_pname: str
+    deps_version: str
+    packages: tuple[str, ...]  # Cargo package names, for `cargo build -p`
+    root: str
+    members: tuple[str, ...]
+    toolchain: str
+    rustflags: tuple[tuple[str, str], ...]
+    git: tuple[CargoGitHash, ...]
+    sys: SysNeeds
+
+
+def _workspace(crates: list[NifCrate], key: str) -> NifWorkspace:
+    """One crate's dependencies keep its name and version; several are named after their
+    workspace's directory."""
+    first = crates[0]
+    versions = {c.version for c in crates}
+    if len(crates) == 1:
+        pname = first.name
+    else:
+        pname = re.sub(r"[^A-Za-z0-9+._?=-]", "_", posixpath.basename(first.root)) or "workspace"
+        pname = "workspace" if pname.startswith(".") else pname
+    return NifWorkspace(
+        key=key,
+        deps_pname=pname,
+        deps_version=versions.pop() if len(versions) == 1 else "0.0.0",
+        packages=tuple(sorted(c.name for c in crates)),
+        root=first.root,
+        members=first.members,
+        toolchain=first.toolchain,
+        rustflags=first.rustflags,
+        git=first.git,
+        sys=first.sys,
+    )
+
+
+def _key(root: str, earlier: list[str]) -> str:
+    same = earlier.count(root)
+    return root if same == 0 else f"{root}#{same + 1}"
+
 
 @dataclass(frozen=True)
 class NifsPlan:
@@ -114,8 +137,19 @@ class NifsPlan:
     fetched: tuple[CargoGitHash, ...] = ()  # hashes the prefetcher computed in this run
 
     @property
-    def platforms(self) -> tuple[tuple[str, tuple[Platform, ...]], ...]:
-        return tuple((libc, tuple(p for p in PLATFORMS if p.libc == libc)) for libc in LIBCS)
+    def workspaces(self) -> tuple[NifWorkspace, ...]:
+        """The crates grouped by what their dependencies are built from: one buildDepsOnly."""
+        groups: dict[tuple[object, ...], list[NifCrate]] = {}
+        for crate in self.crates:
+            groups.setdefault(crate.build_key, []).append(crate)
+        roots = [crates[0].root for crates in groups.values()]
+        return tuple(
+            _workspace(crates, _key(crates[0].root, roots[:n]))
+            for n, crates in enumerate(groups.values())
+        )
+
+    def workspace_of(self, crate: NifCrate) -> NifWorkspace:
+        return next(w for w in self.workspaces if crate.name in w.packages and w.root == crate.root)
 
     @property
     def unknown_sys(self) -> tuple[tuple[str, str], ...]:

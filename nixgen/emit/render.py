@@ -90,9 +90,13 @@ def nix_ind(value: object) -> str:
     return _IND_ESCAPE.sub(lambda m: _IND_ESCAPES[m.group()], str(value))
 
 
-def nix_list(values: list[Any] | tuple[Any, ...]) -> str:
-    """A Nix list of strings."""
-    return "[ " + " ".join(nix_str(v) for v in values) + " ]" if values else "[ ]"
+def nix_list(values: list[Any] | tuple[Any, ...], indent: int = 0) -> str:
+    """A Nix list of strings on the line of the expression that starts at `indent`: on that
+    line when it has at most one element, else one element a line, as nixfmt lays lists out."""
+    if len(values) <= 1:
+        return "[ " + " ".join(nix_str(v) for v in values) + " ]" if values else "[ ]"
+    pad = " " * indent
+    return "[\n" + "".join(f"{pad}  {nix_str(v)}\n" for v in values) + f"{pad}]"
 
 
 # --------------------------------------------------------------------------- Elixir
@@ -182,7 +186,62 @@ def environment() -> jinja2.Environment:
         toml_key=toml_key,
         toml_list=toml_list,
     )
+    env.globals.update(nix_binding=nix_binding, nix_assign=nix_assign)
     return env
+
+
+# The argument set that opens a static .nix file of templates/nix/: the names it takes from the
+# `let` of the file that includes it.
+_NIX_ARGS = re.compile(r"\{[^{}]*\}:\n")
+_OPENS = ("(", "{", "[")
+
+
+def nix_binding(name: str, file: str, indent: int = 2) -> str:
+    """`name = <body of templates/<file>>;` at `indent`, laid out as nixfmt lays out a binding:
+    the file's leading comments above it, its argument set (`{ lib, ... }:`, which keeps the file
+    parseable and formatted on its own) left out so its names come from the enclosing `let`, and
+    the body on the binding's line when it opens a bracket, else on the next line, indented."""
+    text = (templates_dir() / file).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    comments = "".join(line for line in _leading_comments(lines))
+    rest = "".join(lines[len(comments.splitlines()) :])
+    args = _NIX_ARGS.match(rest)
+    if args is None:
+        raise ValueError(f"templates/{file} must open with its argument set, `{{ ... }}:`")
+    body = rest[args.end() :].rstrip("\n").splitlines()
+    pad = " " * indent
+    head = [pad + line if line else "" for line in comments.splitlines()]
+    if body[0].endswith(_OPENS):
+        out = [f"{pad}{name} = {body[0]}", *_indent(body[1:], pad)]
+    else:
+        out = [f"{pad}{name} =", *_indent(body, pad + "  ")]
+    return "\n".join([*head, *out]) + ";"
+
+
+# nixfmt's line width (RFC style, as `nixfmt-tree` formats: docs/UPSTREAM.md U-NIXFMT).
+NIX_WIDTH = 100
+
+
+def nix_assign(indent: int, name: str, value: str) -> str:
+    """`name = value;` (both already Nix text) at `indent`, with the value on a line of its own
+    when the binding would not fit nixfmt's width, as nixfmt breaks it."""
+    line = f"{name} = {value};"
+    if indent + len(line) <= NIX_WIDTH:
+        return line
+    return f"{name} =\n{' ' * (indent + 2)}{value};"
+
+
+def _leading_comments(lines: list[str]) -> list[str]:
+    taken = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        taken.append(line)
+    return taken
+
+
+def _indent(lines: list[str], pad: str) -> list[str]:
+    return [pad + line if line else "" for line in lines]
 
 
 def render(template: str, **context: Any) -> str:

@@ -2,8 +2,14 @@
 #
 # Upstream reference: NixOS/nixpkgs lib/systems/default.nix (elaborate:
 # config, isLinux, isDarwin, isx86_64, isAarch64, isMusl, rust.rustcTarget,
-# rust.cargoEnvVarTarget) and lib/systems/examples.nix (musl64,
-# aarch64-multiplatform-musl). Own implementation.
+# rust.cargoShortTarget, rust.cargoEnvVarTarget, extensions) and
+# lib/systems/examples.nix (musl64, aarch64-multiplatform-musl). Own
+# implementation.
+#   U-PLATFORM-RUST   rust.rustcTarget = <cpu>-<vendor>-<kernel>[-<abi>] (aarch64,
+#                     not nixpkgs' "arm64", on darwin); cargoShortTarget = it;
+#                     cargoEnvVarTarget = it uppercased, - as _;
+#                     extensions.sharedLibrary = ".dylib" on darwin, ".so" on Linux
+#   U-PKGSMUSL        musl: the host's triple with abi musl (makeMuslParsedPlatform)
 { lib }:
 let
   table = {
@@ -41,12 +47,21 @@ let
         abi.name = if isLinux then (if libc == "musl" then "musl" else "gnu") else "unknown";
       };
       uname.system = if isLinux then "Linux" else "Darwin";
-      rust = {
+      # U-PLATFORM-RUST: a standard target's spec is its name, so cargoShortTarget is it too.
+      rust = rec {
         inherit rustcTarget;
         rustcTargetSpec = rustcTarget;
         cargoShortTarget = rustcTarget;
-        cargoEnvVarTarget = lib.toUpper (builtins.replaceStrings [ "-" ] [ "_" ] rustcTarget);
+        cargoEnvVarTarget = builtins.replaceStrings [ "-" ] [ "_" ] (lib.toUpper cargoShortTarget);
         isNoStdTarget = false;
+      };
+      # U-PLATFORM-RUST: hasSharedLibraries (Linux gnu/musl, darwin; not static) gives
+      # sharedLibrary; library is sharedLibrary as isStatic is false.
+      extensions = rec {
+        sharedLibrary = if e.kernel == "darwin" then ".dylib" else ".so";
+        staticLibrary = ".a";
+        library = sharedLibrary;
+        executable = "";
       };
       canExecute = other: other.system == system;
       emulatorAvailable = _: false;
