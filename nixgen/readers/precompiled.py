@@ -311,7 +311,7 @@ def _base_url(term: Term, where: Position) -> str | Dynamic | None:
             return url
         if isinstance(url, str):
             return Dynamic(term_text(term), where, "base_url with request headers (private host)")
-        if isinstance(url, Atom) and isinstance(second, Atom):
+        if isinstance(second, Atom):  # `{Module, :function}`; an alias is not a literal
             return Dynamic(term_text(term), where, "base_url is a function called at compile time")
     return _wrong(term, where, "a URL")
 
