@@ -150,6 +150,13 @@ def test_dynamic_values_are_kept_not_guessed(option: str, field: str, reason: st
     assert reason in value.reason
 
 
+def test_deeply_nested_interpolation_stays_dynamic() -> None:
+    nested = '"#{' * 400 + '"x"' + '}"' * 400
+    found = read_one(f"  use RustlerPrecompiled, otp_app: :n, base_url: {nested}")
+    assert isinstance(found.base_url, Dynamic) and "levels deep" in found.base_url.reason
+    assert len(found.base_url.reason) < 200
+
+
 def test_options_that_are_not_a_keyword_list() -> None:
     found = read_one("  use RustlerPrecompiled, Keyword.merge(a(), b())")
     assert found.options is not None and found.options.source == "Keyword.merge(a(), b())"

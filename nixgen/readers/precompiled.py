@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from nixgen.errors import InputError, Position
+from nixgen.errors import InputError, Position, shorten
 from nixgen.model import Dynamic, LoadFrom
 from nixgen.readers.elixir import (
     Module,
@@ -26,7 +26,7 @@ from nixgen.readers.elixir import (
     unescape,
     walk,
 )
-from nixgen.readers.evaluator import Evaluator
+from nixgen.readers.evaluator import MAX_DEPTH, Evaluator
 from nixgen.readers.hex_tarball import HexPackage
 from nixgen.readers.mix_exs import read_mix_exs
 from nixgen.readers.terms import (
@@ -82,9 +82,15 @@ class _InterpolatingEvaluator(Evaluator):
     turns into text (string, atom, integer, charlist, nil, boolean)."""
 
     def eval(self, node: Node) -> Term:
-        if node.type == "string" and any(c.type == "interpolation" for c in node.named_children):
+        if node.type != "string" or all(c.type != "interpolation" for c in node.named_children):
+            return super().eval(node)
+        if self._depth >= MAX_DEPTH:
+            return self.source.dynamic(node, f"nested more than {MAX_DEPTH} levels deep")
+        self._depth += 1
+        try:
             return self._interpolate(node)
-        return super().eval(node)
+        finally:
+            self._depth -= 1
 
     def fresh(self) -> Evaluator:
         base = super().fresh()
@@ -110,12 +116,19 @@ class _InterpolatingEvaluator(Evaluator):
                 value = self.eval(inner[0]) if len(inner) == 1 else self.source.dynamic(child)
                 text = _to_string(value)
                 if text is None:
-                    why = value.reason if isinstance(value, Dynamic) else "not text"
                     return self.source.dynamic(
-                        node, f"interpolates `{self.source.text(child)}` ({why})"
+                        node, _interpolation_reason(self.source, child, value)
                     )
                 parts.append(text)
         return "".join(parts)
+
+
+def _interpolation_reason(source: Source, child: Node, value: Term) -> str:
+    """Why `#{…}` is not text; an inner interpolation's reason is passed on, not wrapped again."""
+    why = value.reason if isinstance(value, Dynamic) else "not text"
+    if why.startswith("interpolates"):
+        return why
+    return f"interpolates `{shorten(source.text(child), 60)}` ({why})"
 
 
 def _to_string(value: Term) -> str | None:
