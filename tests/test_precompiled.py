@@ -364,6 +364,7 @@ def test_select_artifact() -> None:
         "a" * 64,
     )
     assert chosen.url == f"https://gh/o/r/releases/download/v1.2.3/{MUSL}"
+    assert chosen.sri == CHECKSUMS.entries[1].sri and chosen.sri.startswith("sha256-qqqq")
 
 
 def test_nif_versions_from_the_checksum_file_when_not_literal() -> None:

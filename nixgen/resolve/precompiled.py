@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from nixgen.constants import Libc
+from nixgen.fetch.nar import hex_to_sri
 from nixgen.model import Dynamic, HexLockEntry, MixLock
 from nixgen.readers.checksum_file import ChecksumFile
 from nixgen.readers.precompiled import PrecompiledModule
@@ -209,6 +210,11 @@ class Artifact:
     file: str
     url: str | None  # None when base_url is not a literal
     sha256: str  # from the package's checksum file
+
+    @property
+    def sri(self) -> str:
+        """The `fetchurl` hash: the checksum file's sha256 in SRI form (U-RP-CHECKSUM-FILE)."""
+        return hex_to_sri("sha256", self.sha256)
 
 
 @dataclass(frozen=True)
