@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from nixgen.emit.render import nix_ind
 from support.nifdep import (
     FAKE_NIF,
     FAKE_NIF_MODULE,
@@ -48,6 +47,8 @@ from support.nifdep import (
     write_app,
 )
 from support.rehearsal import RehearsalError, Rehearser
+
+from nixgen.emit.render import nix_ind
 
 UPSTREAM, REBUILT = "upstream artifact", "rebuilt from source"
 
@@ -186,7 +187,11 @@ def test_pack_is_reproducible_and_upstream_shaped(tmp_path: Path) -> None:
     for run in ("a", "b"):
         out = tmp_path / f"{run}.tar.gz"
         env = {"nixgenNifLibrary": str(library), "nixgenNifLibName": name, "out": str(out)}
-        subprocess.run(["bash", "-eu", "-o", "pipefail", "-c", snippet("pack")], env={**env, "PATH": "/usr/bin:/bin"}, check=True)
+        subprocess.run(
+            ["bash", "-eu", "-o", "pipefail", "-c", snippet("pack")],
+            env={**env, "PATH": "/usr/bin:/bin"},
+            check=True,
+        )
         sums.add(sha256_of(out))
     listing = subprocess.run(["tar", "tzf", str(out)], capture_output=True, text=True, check=True)
     assert listing.stdout == f"{name}.so\n"
@@ -224,7 +229,9 @@ def test_strategy_b_rebuilt_library_with_checksum_rewrite_loads(
         session, tmp_path, [(FAKE_NIF_MODULE, session.file, packed)], rewrite=True
     )
     assert_offline_cache_hit(rehearsed.log)
-    assert f"checksum-{FAKE_NIF_MODULE}.exs now lists the library built from source" in rehearsed.log
+    assert (
+        f"checksum-{FAKE_NIF_MODULE}.exs now lists the library built from source" in rehearsed.log
+    )
     assert release_origin(session, tmp_path, rehearsed) == REBUILT
 
 
@@ -265,7 +272,10 @@ def test_wrong_artifact_fails_the_integrity_check(session: Session, tmp_path: Pa
     with pytest.raises(RehearsalError) as failure:
         build_fake_nif(session, tmp_path, [(FAKE_NIF_MODULE, session.file, wrong)])
     message = str(failure.value)
-    assert "Error while downloading precompiled NIF: the integrity check failed because the checksum of files does not match" in message, message
+    assert (
+        "Error while downloading precompiled NIF: the integrity check failed because the checksum of files does not match"
+        in message
+    ), message
     assert "couldn't fetch" not in message
 
 
@@ -288,9 +298,7 @@ def test_missing_artifact_names_the_file_and_fails_offline(
 
 
 @pytest.mark.elixir
-def test_check_fails_when_another_artifact_was_extracted(
-    session: Session, tmp_path: Path
-) -> None:
+def test_check_fails_when_another_artifact_was_extracted(session: Session, tmp_path: Path) -> None:
     """A cache that already held the file rustler_precompiled wants, while nixgen staged another:
     the compile succeeds, the postBuild check fails naming both."""
     other_nif = next(v for v in FAKE_NIF_NIF_VERSIONS if v != session.nif)
@@ -307,3 +315,74 @@ def test_check_fails_when_another_artifact_was_extracted(
     assert f"nixgen: {FAKE_NIF_MODULE} did not load the staged {other}" in message, message
     assert f"{session.lib_name}.so" in message, message
     assert "rustler_precompiled chose another artifact" in message, message
+
+
+# --------------------------------------------------------------------------- the stand-in itself
+
+# (system_architecture, TARGET_* variables) → triple, as upstream's tests and code have it
+# (U-RUSTLER-PRECOMPILED-TARGET).
+TRIPLES = [
+    ("x86_64-pc-linux-gnu", {}, "x86_64-unknown-linux-gnu"),
+    ("x86_64-alpine-linux-musl", {}, "x86_64-unknown-linux-musl"),
+    ("x86_64-pc-linux-musl", {}, "x86_64-unknown-linux-musl"),
+    ("aarch64-unknown-linux-musl", {}, "aarch64-unknown-linux-musl"),
+    ("x86_64-redhat-linux-gnu", {}, "x86_64-unknown-linux-gnu"),
+    ("riscv64-suse-linux-gnu", {}, "riscv64gc-unknown-linux-gnu"),
+    ("amd64-pc-linux-gnu", {}, "x86_64-unknown-linux-gnu"),
+    ("aarch64-apple-darwin23.4.0", {}, "aarch64-apple-darwin"),
+    ("arm-apple-darwin20.0", {}, "aarch64-apple-darwin"),
+    ("x86_64-apple-darwin21.6.0", {}, "x86_64-apple-darwin"),
+    ("amd64-portbld-freebsd14.0", {}, "x86_64-unknown-freebsd"),
+    ("x86_64-pc-linux-gnu", {"TARGET_ABI": "musl"}, "x86_64-unknown-linux-musl"),
+    (
+        "x86_64-pc-linux-gnu",
+        {"TARGET_ARCH": "arm", "TARGET_OS": "linux", "TARGET_ABI": "gnueabihf"},
+        "arm-unknown-linux-gnueabihf",
+    ),
+    ("x86_64-pc-linux-gnu", {"TARGET_VENDOR": "nerves"}, "x86_64-nerves-linux-gnu"),
+]
+# (running NIF version, the package's nif_versions) → the one picked, or "error".
+NIF_PICKS = [
+    ("2.16", ["2.15", "2.16"], "2.16"),
+    ("2.17", ["2.15"], "2.15"),
+    ("2.17", ["2.15", "2.16"], "2.16"),
+    ("2.16", ["2.15", "2.17"], "2.15"),
+    ("2.14", ["2.15"], "error"),
+    ("3.0", ["2.15"], "error"),
+]
+
+
+def elixir_list(values: list[str]) -> str:
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+@pytest.mark.elixir
+def test_standin_triples_and_nif_versions(session: Session) -> None:
+    """The stand-in's target and NIF-version rules, one `elixir` run over the table; the test
+    helpers' own (independent) rules agree with it where they apply (Linux and macOS hosts)."""
+    lines = []
+    for arch, env, _ in TRIPLES:
+        pairs = ", ".join(f'"{k}" => "{v}"' for k, v in env.items())
+        lines.append(
+            f'IO.puts(RustlerPrecompiled.target_triple("{arch}", &Map.get(%{{{pairs}}}, &1)))'
+        )
+    for running, offered, _ in NIF_PICKS:
+        call = f'RustlerPrecompiled.nif_version("{running}", {elixir_list(offered)})'
+        lines.append(f'IO.puts(case {call} do {{:ok, v}} -> v; :error -> "error" end)')
+    ebin = next(session.rustler_precompiled.glob("lib/erlang/lib/rustler_precompiled-*/ebin"))
+    proc = subprocess.run(
+        ["elixir", "-pa", str(ebin), "-e", "\n".join(lines)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    expected = [t for *_, t in TRIPLES] + [n for *_, n in NIF_PICKS]
+    assert out == expected
+    for arch, env, triple in TRIPLES:
+        if not env and ("linux" in arch or "darwin" in arch):
+            assert host_triple(arch) == triple, arch
+    for running, offered, nif in NIF_PICKS:
+        if nif != "error":
+            assert picked_nif_version(running, offered) == nif

@@ -80,7 +80,9 @@ def build_fake_nif_libraries(cache: Path) -> Libraries:
     second only recompiles fake_nif itself, with the feature `rebuilt`)."""
     crate = cache / "fake_nif-crate"
     shutil.rmtree(crate, ignore_errors=True)
-    shutil.copytree(FAKE_NIF / "native" / "fake_nif", crate, ignore=_ignore("target"))
+    shutil.copytree(
+        FAKE_NIF / "native" / "fake_nif", crate, ignore=shutil.ignore_patterns("target")
+    )
     env = tool_env(cache / "cargo-tmp", precompiled=False, mix_env="prod")
     env["CARGO_TARGET_DIR"] = str(cache / "cargo-target")
     online = {k: v for k, v in env.items() if k != "CARGO_NET_OFFLINE"}
@@ -114,7 +116,8 @@ def host_triple(system_architecture: str) -> str:
     if "darwin" in os_name:
         return "-".join(["aarch64" if arch == "arm" else arch, vendor, "darwin"])
     vendor = "unknown" if vendor in ("pc", "redhat", "suse", "alpine") else vendor
-    return "-".join([{"amd64": "x86_64"}.get(arch, arch), vendor, os_name, *abi])
+    arch = {"amd64": "x86_64", "riscv64": "riscv64gc"}.get(arch, arch)
+    return "-".join([arch, vendor, os_name, *abi])
 
 
 def picked_nif_version(running: str, offered: Sequence[str]) -> str:
@@ -160,7 +163,9 @@ def checksum_file_text(entries: Mapping[str, str]) -> str:
 def hex_source(dest: Path, package: Path, version: str, checksum_text: str | None) -> Path:
     """fetchHex's output for a stand-in package (U-FETCHHEX): the package files, `.hex` and
     `hex_metadata.config`; for fake_nif also the checksum file its Hex tarball would carry."""
-    shutil.copytree(package, dest, ignore=_ignore("_build", "deps", "target", "README.md"))
+    shutil.copytree(
+        package, dest, ignore=shutil.ignore_patterns("_build", "deps", "target", "README.md")
+    )
     name = package.name
     (dest / ".hex").write_text(f"{name},{version},{inner_checksum(name)},hexpm", encoding="utf-8")
     metadata = (
@@ -341,10 +346,6 @@ class Builds:
         for out, before in self.sealed.items():
             if _snapshot(out) != before:
                 raise RehearsalError(f"{step}: wrote into the finished output {out}")
-
-
-def _ignore(*names: str) -> object:
-    return shutil.ignore_patterns(*names)
 
 
 def _run(name: str, argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
