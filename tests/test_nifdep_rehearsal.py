@@ -210,6 +210,12 @@ def test_strategy_a_upstream_artifact_loads(session: Session, tmp_path: Path) ->
     )
     assert_offline_cache_hit(rehearsed.log)
     assert "Using global cache for rustler precompiled artifacts" in rehearsed.log
+    # The metadata went to the staged cache, not to the HOME that cannot be created.
+    cache = rehearsed.builds.work / "tmp" / "fake_nif" / "tmpdir" / "nixgen-nif-cache"
+    metadata = (
+        cache / "rustler_precompiled" / "precompiled_nifs" / f"metadata-{FAKE_NIF_MODULE}.exs"
+    )
+    assert metadata.is_file() and "Cannot write metadata" not in rehearsed.log, rehearsed.log
     assert release_origin(session, tmp_path, rehearsed) == UPSTREAM
 
 

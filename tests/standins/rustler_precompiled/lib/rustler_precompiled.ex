@@ -25,15 +25,7 @@ defmodule RustlerPrecompiled do
   @default_targets ~w(aarch64-apple-darwin aarch64-unknown-linux-gnu aarch64-unknown-linux-musl
     arm-unknown-linux-gnueabihf riscv64gc-unknown-linux-gnu x86_64-apple-darwin
     x86_64-pc-windows-gnu x86_64-pc-windows-msvc x86_64-unknown-linux-gnu x86_64-unknown-linux-musl)
-  @own_options [
-    :base_url,
-    :version,
-    :force_build,
-    :targets,
-    :nif_versions,
-    :max_retries,
-    :variants
-  ]
+  @own_options ~w(base_url version force_build targets nif_versions max_retries variants)a
 
   defmacro __using__(opts) do
     forced =
