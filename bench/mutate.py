@@ -231,7 +231,7 @@ def _offline_tools() -> Iterator[None]:
         ) -> str:
             return _fake_sri(url + rev)
 
-    def fake_tools(root: Path, progress: object = None) -> object:
+    def offline_fetchers(root: Path, progress: object = None) -> object:
         tools = Tools(
             GitSources(Checkouts(), load_known_sources(root)),
             Prefetcher(),
@@ -240,7 +240,7 @@ def _offline_tools() -> Iterator[None]:
         return pipeline._DefaultTools(tools, pipeline._Counter(None))
 
     saved = pipeline._default_tools
-    pipeline._default_tools = fake_tools  # type: ignore[assignment]
+    pipeline._default_tools = offline_fetchers  # type: ignore[assignment]
     try:
         yield
     finally:

@@ -94,6 +94,8 @@ if TYPE_CHECKING:
 def environment() -> jinja2.Environment:
     import jinja2  # only commands that render pay for importing it (`show` does not)
 
+    from nixgen.fetch.records import record_line  # records import this module
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
@@ -108,6 +110,7 @@ def environment() -> jinja2.Environment:
         nix_ind=nix_ind,
         nix_list=nix_list,
         nix_comment=nix_comment,
+        nix_record=record_line,
     )
     return env
 
