@@ -7,18 +7,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
-from pathlib import Path
-from typing import Literal, Protocol
 
-from nixgen.constants import (
-    DEPS_FILE,
-    FLAKE_FILE,
-    NIFS_FILE,
-    OVERRIDES_FILE,
-    REGENERATE,
-    RELEASE_FILE,
-    SETTINGS_FILE,
-)
+from nixgen import constants as files
 from nixgen.emit.deps import plan_deps, render_deps
 from nixgen.emit.glue import plan_glue
 from nixgen.emit.nifs import crate_attr, nifs_warnings, plan_nifs, render_nifs
@@ -30,22 +20,20 @@ from nixgen.paths import join
 from nixgen.readers.config_exs import config_string
 from nixgen.resolve.assets import AssetsPlan, plan_assets
 from nixgen.resolve.beam import choose_beam
-from nixgen.resolve.project import DepsRequest, choose_top
+from nixgen.resolve.project import deps_request
 from nixgen.settings import Settings, default_text
-from nixgen.write import read_existing, with_header
+from nixgen.write import with_header
 
 log = logging.getLogger(__name__)
 
 
-class ReadFile(Protocol):
-    def __call__(self, path: str) -> str | None: ...
+ReadFile = Callable[[str], str | None]  # a project file's text, None when absent
 
 
 @dataclass(frozen=True)
 class Generated:
-    """What a run would write. `generated` files carry nixgen's header and are rewritten;
-    `created` ones are the user's, written only when absent; `edited` are user files with a
-    nixgen block changed in place."""
+    """What a run would write: `generated` files are nixgen's (rewritten), `created` ones the
+    user's (written when absent), `edited` user files with a nixgen block changed in place."""
 
     generated: dict[str, str]
     created: dict[str, str]
@@ -53,11 +41,6 @@ class Generated:
     notes: tuple[str, ...] = field(default=())
     # Inputs the flake reads that nixgen does not write: each NIF crate's Cargo.lock.
     lockfiles: tuple[str, ...] = field(default=())
-
-
-def deps_request(project: Project, settings: Settings) -> DepsRequest:
-    """The Mix project released and its deps, as the fetch stage and planning see them."""
-    return DepsRequest(project, choose_top(project), settings.mix_env, settings.provided_deps)
 
 
 def generate(
@@ -70,7 +53,8 @@ def generate(
     config = _config_path(top)
     assets = _assets(top, deps.closure.included, config, read)
     beam = choose_beam(project.tool_versions, top, settings.otp, settings.elixir)
-    log.info("Erlang/OTP %s, Elixir %s (from %s)", beam.otp, _dotted(beam.elixir), beam.source)
+    elixir = ".".join(map(str, beam.elixir))
+    log.info("Erlang/OTP %s, Elixir %s (from %s)", beam.otp, elixir, beam.source)
     loaded = release_nifs(project, top, {d: name for name, d in deps.closure.path_deps})
     attrs = {p.manifest: crate_attr(p) for p in project.cargo_packages}
     release = plan_release(project, top, beam, attrs, assets, loaded)
@@ -82,27 +66,21 @@ def generate(
         # The config directory is created by this run: plan deps.nix for the state after the
         # writes, so that `check` right after `init` agrees.
         deps = replace(deps, app_config=config.rsplit("/", 1)[0])
-    # Every file nixgen writes: owner, and its text from a plan.
-    outputs: dict[str, tuple[Literal["generated", "created"], Callable[[], str]]] = {
-        FLAKE_FILE: ("generated", partial(render_flake, _description(top), settings.systems,
-                                          settings.nixpkgs)),
-        RELEASE_FILE: ("generated", partial(render_release, release)),
-        DEPS_FILE: ("generated", partial(render_deps, deps)),
-        NIFS_FILE: ("generated", partial(render_nifs, nifs)),
-        OVERRIDES_FILE: ("created", partial(render, "overrides.nix")),
-        SETTINGS_FILE: ("created", partial(default_text, settings)),
-    }  # fmt: skip
-    generated = {p: with_header(text(), REGENERATE) for p, (o, text) in outputs.items()
-                 if o == "generated"}  # fmt: skip
-    created = {p: text() for p, (owner, text) in outputs.items() if owner == "created"}
-    notes = (
-        *(skipped.note() for skipped in project.skipped),
-        *nifs_warnings(nifs),
-        *assets.notes,
-        *glue.notes,
-        *deps.closure.notes,
-        *_version_note(top),
-    )
+    # Every file nixgen writes, as its render function of its plan; True: nixgen's (rewritten,
+    # with the header), False: the user's, written once.
+    outputs: dict[str, tuple[bool, Callable[[], str]]] = {
+        files.FLAKE_FILE: (True, partial(_flake, top, settings)),
+        files.RELEASE_FILE: (True, partial(render_release, release)),
+        files.DEPS_FILE: (True, partial(render_deps, deps)),
+        files.NIFS_FILE: (True, partial(render_nifs, nifs)),
+        files.OVERRIDES_FILE: (False, partial(render, "overrides.nix")),
+        files.SETTINGS_FILE: (False, partial(default_text, settings)),
+    }
+    texts = {path: (ours, text()) for path, (ours, text) in outputs.items()}
+    generated = {p: with_header(text, files.REGENERATE) for p, (o, text) in texts.items() if o}
+    created = {path: text for path, (ours, text) in texts.items() if not ours}
+    notes = (*(skipped.note() for skipped in project.skipped), *nifs_warnings(nifs),
+             *assets.notes, *glue.notes, *deps.closure.notes, *_version_note(top))  # fmt: skip
     lockfiles = tuple(sorted({n.cargo_lock for n in project.nifs if n.cargo_lock}))
     return Generated(generated, created | glue.created, glue.edited, notes, lockfiles)
 
@@ -118,27 +96,19 @@ def _assets(top: MixProject, included: tuple[str, ...], config: str, read: ReadF
 
 
 def _version_note(top: MixProject) -> tuple[str, ...]:
-    if not isinstance(top.version, Dynamic):
-        return ()
-    return (
-        f"{top.version.where}: the version is computed by code "
-        f"(`{top.version.source}`): the release is versioned 0.0.0; write it "
-        "literally in mix.exs to change that",
-    )
+    version = top.version
+    return () if not isinstance(version, Dynamic) else (
+        f"{version.where}: the version is computed by code (`{version.source}`): the release is "
+        "versioned 0.0.0; write it literally in mix.exs to change that",
+    )  # fmt: skip
 
 
-def _dotted(version: tuple[int, ...]) -> str:
-    return ".".join(map(str, version))
-
-
-def _description(top: MixProject) -> str:
+def _flake(top: MixProject, settings: Settings) -> str:
     name = top.app if isinstance(top.app, str) else "release"
-    return f"{name}: Elixir release with Rust NIFs (generated by nixgen)"
+    description = f"{name}: Elixir release with Rust NIFs (generated by nixgen)"
+    return render_flake(description, settings.systems, settings.nixpkgs)
 
 
 def _config_path(top: MixProject) -> str:
     return f"{top.config_dir or join(top.dir, 'config')}/config.exs"
 
-
-def read_from(root: Path) -> ReadFile:
-    return lambda path: read_existing(root, path)

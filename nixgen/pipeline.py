@@ -13,9 +13,9 @@ from nixgen.fetch.cargo import generate_lockfiles
 from nixgen.fetch.gateway import SubprocessRunner
 from nixgen.fetch.records import CrateRecord, GitSourceInfo, HexSource, load_known, read_records
 from nixgen.fetch.stage import Fetchers, Progress, default_fetchers, fetch_sources
-from nixgen.generate import deps_request, generate, read_from
+from nixgen.generate import generate
 from nixgen.model import Project
-from nixgen.resolve.project import check_root, load_project
+from nixgen.resolve.project import check_root, deps_request, load_project
 from nixgen.settings import Settings, check_mix_env, load_settings, updated_text
 from nixgen.write import Change, check_target, plan_changes, read_existing
 
@@ -115,7 +115,7 @@ def _plan(
         fetchers or default_fetchers(),
         progress,
     )
-    output = generate(project, settings, known, read_from(root))
+    output = generate(project, settings, known, lambda path: read_existing(root, path))
     for note in output.notes:
         if on_note is not None:
             on_note(note)

@@ -32,10 +32,13 @@ class HexPackage:
     sha256: str  # base16
     builder: str  # buildMix | buildRebar3 | buildErlangMk | sourceOnly
     beam_deps: tuple[str, ...]
+    prefetched: bool = False  # sha256 came from the fetch stage (old 7-element entry)
 
     @property
     def record(self) -> HexSource:
-        return HexSource(self.package, self.version, self.sha256, self.name)
+        if not self.prefetched:
+            return HexSource(self.name, self.version)
+        return HexSource(self.name, self.version, self.package, self.sha256)
 
 
 @dataclass(frozen=True)
@@ -155,11 +158,14 @@ def _hex(
             entry.where,
             "provide it through nix/overrides.nix",
         )
+    prefetched = entry.outer_checksum is None
     sha256 = entry.outer_checksum or _old_entry_hash(entry, known)
     deps = tuple(sorted({d.name for d in entry.deps if d.name in included}))
     check_store_name(entry.name, "the dependency name", entry.where)
     check_store_name(entry.version, f"the version of {entry.name!r}", entry.where)
-    return HexPackage(entry.name, entry.package, entry.version, sha256.lower(), builder, deps)
+    return HexPackage(
+        entry.name, entry.package, entry.version, sha256.lower(), builder, deps, prefetched
+    )
 
 
 def _old_entry_hash(entry: HexLockEntry, known: KnownSources) -> str:
@@ -171,6 +177,7 @@ def _old_entry_hash(entry: HexLockEntry, known: KnownSources) -> str:
             f"run `{REGENERATE}` with network access, or `mix deps.get` with a "
             "recent Mix to rewrite the lock",
         )
+    assert found.sha256 is not None  # known by its checksum
     return found.sha256
 
 

@@ -74,16 +74,17 @@ class CargoGitSource:
 
 @dataclass(frozen=True)
 class HexSource:
-    """A Hex package of nix/deps.nix: the sha256 (base16) of its tarball, as fetchHex checks."""
+    """A Hex package of nix/deps.nix; for an old 7-element mix.lock entry, which lacks the
+    checksum, also the Hex package and the sha256 (base16) of its tarball that nixgen fetched."""
 
     kind: ClassVar[str] = "hex"
-    package: str
+    name: str  # the mix.lock key ("" in `# nixgen-hex:` lines)
     version: str
-    sha256: str
-    name: str = ""  # the mix.lock key ("" in `# nixgen-hex:` lines)
+    package: str | None = None
+    sha256: str | None = None  # with `package`, or neither
 
-    def key(self) -> tuple[str, str]:
-        return (self.package, self.version)
+    def key(self) -> tuple[str, str] | None:
+        return (self.package, self.version) if self.package and self.sha256 else None
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def record_line(record: Record) -> str:
     """The comment line of a record: its JSON with `kind`, sorted keys, ASCII only (so a
     single line whatever the values hold)."""
     data = {"kind": record.kind, **asdict(record)}
+    if isinstance(record, HexSource) and record.sha256 is None:
+        del data["package"], data["sha256"]  # the checksum is in mix.lock
     return RECORD + json.dumps(data, sort_keys=True, ensure_ascii=True)
 
 
@@ -121,8 +124,8 @@ class KnownSources:
             self._mix_git[record.key()] = record
         elif isinstance(record, CargoGitSource):
             self._cargo_git[record.key()] = record
-        elif isinstance(record, HexSource):
-            self._hex[record.key()] = record
+        elif isinstance(record, HexSource) and (key := record.key()) is not None:
+            self._hex[key] = record
 
     def adding(self, records: Iterable[Record]) -> KnownSources:
         """These sources and `records` (a new value; this one is unchanged)."""
@@ -223,7 +226,10 @@ def _cargo_git(data: dict[str, Any], where: Position) -> CargoGitSource:
 
 
 def _hex(data: dict[str, Any], where: Position) -> HexSource:
-    package, version, sha256, name = _strings(data, where, "package", "version", "sha256", "name")
+    name, version = _strings(data, where, "name", "version")
+    if "sha256" not in data and "package" not in data:
+        return HexSource(name, _store_name(version, "`version`", where))
+    package, sha256 = _strings(data, where, "package", "sha256")
     return _hex_source(package, version, sha256, where, name)
 
 
@@ -254,8 +260,8 @@ def _hex_source(
     if not _HEX_SHA256.fullmatch(sha256):
         raise _damaged("`sha256` is not a base16 sha256 hash", where)
     return HexSource(
-        _store_name(package, "`package`", where), _store_name(version, "`version`", where),
-        sha256, name,
+        name, _store_name(version, "`version`", where), _store_name(package, "`package`", where),
+        sha256,
     )  # fmt: skip
 
 

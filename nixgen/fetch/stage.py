@@ -78,7 +78,7 @@ class HexNeed:
 
     def fetch(self, fetchers: Fetchers) -> Record:
         sha256 = fetchers.hex_hasher(self.entry.package, self.entry.version)
-        return HexSource(self.entry.package, self.entry.version, sha256, self.entry.name)
+        return HexSource(self.entry.name, self.entry.version, self.entry.package, sha256)
 
 
 Need = MixGitNeed | CargoGitNeed | HexNeed

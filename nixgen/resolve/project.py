@@ -13,6 +13,7 @@ from nixgen.paths import join
 from nixgen.readers.project import read_inputs
 from nixgen.resolve.closure import Closure, GitEdges, release_closure
 from nixgen.resolve.nifs import resolve
+from nixgen.settings import Settings
 
 
 def load_project(
@@ -70,6 +71,11 @@ class DepsRequest:
     top: MixProject
     env: str = "prod"
     provided: frozenset[str] = frozenset()  # deps the user defines in nix/overrides.nix
+
+
+def deps_request(project: Project, settings: Settings) -> DepsRequest:
+    """The Mix project released and its deps, as the fetch stage and planning see them."""
+    return DepsRequest(project, choose_top(project), settings.mix_env, settings.provided_deps)
 
 
 def lock_of(project: Project, top: MixProject) -> MixLock:
