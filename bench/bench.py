@@ -47,7 +47,7 @@ def measure(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
 def prepared_copy(project: Path, workdir: Path) -> Path:
     """A copy of `project` on which `init` already ran (git sources from fake checkouts)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from support.projects import fake_tools  # the test suite's offline tools
+    from support.projects import offline_fetchers  # the test suite's offline fetchers
 
     from nixgen.pipeline import InitOptions, plan_init
     from nixgen.write import apply_changes
@@ -55,7 +55,7 @@ def prepared_copy(project: Path, workdir: Path) -> Path:
     copy = workdir / project.name
     shutil.copytree(project, copy, symlinks=True)
     (copy / "nixgen.toml").write_text('otp = "28"\nelixir = "1.19"\n')
-    apply_changes(copy, plan_init(copy, InitOptions(), force=True, tools=fake_tools(copy)))
+    apply_changes(copy, plan_init(copy, InitOptions(), force=True, fetchers=offline_fetchers(copy)))
     return copy
 
 

@@ -176,8 +176,10 @@ MUTATIONS: dict[str, Mutation] = {
 
 def inputs(root: Path) -> list[Path]:
     """The files nixgen reads, relative to the project (nixgen.toml whether or not present;
-    nix/deps.nix, with its `# nixgen-source:` records, when init could write it)."""
-    names = {"mix.exs", "mix.lock", "Cargo.toml", "Cargo.lock", ".tool-versions", "deps.nix"}
+    nix/deps.nix and nix/nifs.nix, with their `# nixgen-source:` records, when init could
+    write them)."""
+    names = {"mix.exs", "mix.lock", "Cargo.toml", "Cargo.lock", ".tool-versions", "deps.nix",
+             "nifs.nix"}
     found = {Path("nixgen.toml")}
     for path in root.rglob("*"):
         if not path.is_file() or path.is_symlink():
@@ -212,9 +214,7 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
 def _offline_tools() -> Iterator[None]:
     """Replace nixgen's network tools (git, Hex) with fakes that answer at once."""
     import nixgen.pipeline as pipeline
-    from nixgen.fetch.checkouts import GitSources
-    from nixgen.generate import Tools
-    from nixgen.resolve.project import load_known_sources
+    from nixgen.fetch.stage import Fetchers
 
     class Checkouts:
         @contextlib.contextmanager
@@ -231,20 +231,19 @@ def _offline_tools() -> Iterator[None]:
         ) -> str:
             return _fake_sri(url + rev)
 
-    def fake_tools(root: Path, progress: object = None) -> object:
-        tools = Tools(
-            GitSources(Checkouts(), load_known_sources(root)),
+    def offline_fetchers() -> Fetchers:
+        return Fetchers(
+            Checkouts(),
             Prefetcher(),
             lambda package, version: hashlib.sha256(f"{package}{version}".encode()).hexdigest(),
         )
-        return pipeline._DefaultTools(tools, pipeline._Counter(None))
 
-    saved = pipeline._default_tools
-    pipeline._default_tools = fake_tools  # type: ignore[assignment]
+    saved = pipeline.default_fetchers
+    pipeline.default_fetchers = offline_fetchers
     try:
         yield
     finally:
-        pipeline._default_tools = saved
+        pipeline.default_fetchers = saved
 
 
 def _fake_sri(text: str) -> str:

@@ -18,8 +18,9 @@ from nixgen.constants import LIBCS, REGENERATE, Libc
 from nixgen.emit.deps import deps_reports
 from nixgen.emit.nifs import sys_report
 from nixgen.errors import NixgenError, terminal_safe
+from nixgen.fetch.records import load_known
 from nixgen.lock import project_lock
-from nixgen.resolve.project import load_known_sources, load_project
+from nixgen.resolve.project import load_project
 from nixgen.settings import load_settings
 from nixgen.show import show_json, show_text
 
@@ -118,7 +119,7 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     settings = load_settings(path)
     env = mix_env or (settings.mix_env if settings else "prod")
     project = load_project(path, env=env, hints=settings.nif_hints if settings else ())
-    deps = deps_reports(project, load_known_sources(path), env=env)
+    deps = deps_reports(project, load_known(path), env=env)
     native = sys_report(project)
     text = show_json(project, deps, native) if as_json else show_text(project, deps, native)
     click.echo(text, nl=False)

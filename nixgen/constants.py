@@ -24,3 +24,6 @@ KNOWN_SYSTEMS = (*DEFAULT_SYSTEMS, "x86_64-darwin")
 
 # A version as numbers (1.18.3 → (1, 18, 3)); compared as tuples.
 Version = tuple[int, ...]
+
+# The public Hex repository, as mix.lock names it (the only one nixgen fetches from).
+HEXPM = "hexpm"

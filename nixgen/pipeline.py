@@ -1,8 +1,8 @@
-"""The commands' library side: read the project, generate every file, plan the writes."""
+"""The commands' library side: read the project, fetch what no record knows, generate every
+file, plan the writes."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,15 +17,16 @@ from nixgen.constants import (
 )
 from nixgen.errors import InputError, Position
 from nixgen.fetch.cargo import generate_lockfiles
-from nixgen.fetch.cargo_git import known_cargo_hashes, pending_cargo_fetches
-from nixgen.fetch.checkouts import GitSources
 from nixgen.fetch.gateway import SubprocessRunner
-from nixgen.fetch.git import CachedPrefetcher, GitPrefetcher, Prefetcher, hex_tarball_sha256
-from nixgen.generate import Tools, generate, read_from
-from nixgen.model import GitLockEntry, Project
-from nixgen.resolve.project import check_root, load_known_sources, load_project
+from nixgen.fetch.records import CrateRecord, GitSourceInfo, HexSource, load_known, read_records
+from nixgen.fetch.stage import Fetchers, Progress, default_fetchers, fetch_sources
+from nixgen.generate import generate
+from nixgen.model import Project
+from nixgen.resolve.project import check_root, deps_request, load_project
 from nixgen.settings import Settings, check_mix_env, load_settings, updated_text
 from nixgen.write import Change, check_target, plan_changes, read_existing
+
+__all__ = ["Fetchers", "Progress"]
 
 
 @dataclass(frozen=True)
@@ -38,76 +39,12 @@ class InitOptions:
     generate_lockfiles: bool = False
 
 
-Progress = Callable[[int, int, str], None]  # (n, m, what): the n-th of m fetches starts
-
-
-class _Counter:
-    """Numbers the fetches of one run for the progress output."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self.progress = progress
-        self.total = 0
-        self.done = 0
-
-    def __call__(self, what: str) -> None:
-        self.done += 1
-        if self.progress is not None:
-            self.progress(self.done, max(self.total, self.done), what)
-
-
-class _ReportingPrefetcher:
-    def __init__(self, inner: Prefetcher, counter: _Counter) -> None:
-        self._inner = inner
-        self._counter = counter
-
-    def prefetch_git(
-        self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
-    ) -> str:
-        self._counter(url)
-        return self._inner.prefetch_git(url, rev, submodules=submodules, lfs=lfs)
-
-
-@dataclass
-class _DefaultTools:
-    tools: Tools
-    counter: _Counter
-
-
-def default_tools(root: Path, progress: Progress | None = None) -> Tools:
-    return _default_tools(root, progress).tools
-
-
-def _default_tools(root: Path, progress: Progress | None) -> _DefaultTools:
-    counter = _Counter(progress)
-    fetcher = GitPrefetcher(SubprocessRunner(), use_nix_prefetch_git=False)
-    tools = Tools(
-        sources=GitSources(fetcher, load_known_sources(root), on_fetch=counter),
-        prefetcher=_ReportingPrefetcher(CachedPrefetcher(fetcher), counter),
-        hex_hasher=hex_tarball_sha256,
-    )
-    return _DefaultTools(tools, counter)
-
-
-def _tools_for(
-    root: Path, project: Project, tools: Tools | None, progress: Progress | None
-) -> Tools:
-    """The given tools (tests), else the real ones with the number of fetches to expect."""
-    if tools is not None:
-        return tools
-    made = _default_tools(root, progress)
-    git = [e for lock in project.locks for e in lock.entries if isinstance(e, GitLockEntry)]
-    unknown = sum(made.tools.sources.known(e) is None for e in git)
-    known_cargo = known_cargo_hashes(read_from(root)(NIFS_FILE) or "")
-    made.counter.total = unknown + pending_cargo_fetches(project, known_cargo)
-    return made.tools
-
-
 def plan_init(
     root: Path,
     options: InitOptions,
     *,
     force: bool,
-    tools: Tools | None = None,
+    fetchers: Fetchers | None = None,
     progress: Progress | None = None,
     on_note: Callable[[str], None] | None = None,
     on_lockfiles: Callable[[tuple[str, ...]], None] | None = None,
@@ -118,7 +55,7 @@ def plan_init(
     settings = _init_settings(existing or Settings(), options)
     if options.generate_lockfiles:
         generate_lockfiles(_load(root, settings), SubprocessRunner(), root)
-    changes = _plan(root, settings, force, tools, progress, on_note, on_lockfiles)
+    changes = _plan(root, settings, force, fetchers, progress, on_note, on_lockfiles)
     if existing is None:
         return changes
     old = read_existing(root, SETTINGS_FILE) or ""
@@ -145,7 +82,7 @@ def plan_update(
     root: Path,
     *,
     force: bool,
-    tools: Tools | None = None,
+    fetchers: Fetchers | None = None,
     progress: Progress | None = None,
     on_note: Callable[[str], None] | None = None,
 ) -> list[Change]:
@@ -158,7 +95,7 @@ def plan_update(
             Position(SETTINGS_FILE),
             "run `nixgen init` first",
         )
-    return _plan(root, settings, force, tools, progress, on_note)
+    return _plan(root, settings, force, fetchers, progress, on_note)
 
 
 def _load(root: Path, settings: Settings) -> Project:
@@ -170,7 +107,7 @@ def _plan(
     root: Path,
     settings: Settings,
     force: bool,
-    tools: Tools | None,
+    fetchers: Fetchers | None,
     progress: Progress | None,
     on_note: Callable[[str], None] | None,
     on_lockfiles: Callable[[tuple[str, ...]], None] | None = None,
@@ -178,9 +115,14 @@ def _plan(
     for path in (FLAKE_FILE, RELEASE_FILE, DEPS_FILE, NIFS_FILE):
         check_target(root, path)  # before anything reads them: a link is not followed
     project = _load(root, settings)
-    output = generate(
-        project, settings, _tools_for(root, project, tools, progress), read_from(root)
+    known = fetch_sources(
+        project,
+        deps_request(project, settings),
+        load_known(root),
+        fetchers or default_fetchers(),
+        progress,
     )
+    output = generate(project, settings, known, lambda path: read_existing(root, path))
     for note in output.notes:
         if on_note is not None:
             on_note(note)
@@ -194,32 +136,35 @@ def out_of_date(changes: list[Change]) -> list[Change]:
     return [c for c in changes if c.action != "unchanged"]
 
 
-_DEP = re.compile(
-    r'^    (?P<attr>\S+) = \w+ \{\n      name = "(?P<name>[^"]*)";\n'
-    r'      version = "(?P<version>[^"]*)";',
-    re.MULTILINE,
-)
-_CRATE = re.compile(r"^    (?P<attr>\S+) = buildNif [({]", re.MULTILINE)
-
-
 def summarize(changes: list[Change]) -> list[str]:
-    """One line per dep added/removed/bumped, crate added/removed and file rewritten."""
+    """One line per dep added/removed/bumped, crate added/removed (from the records of the old
+    and the new file) and file rewritten."""
     lines: list[str] = []
     for change in changes:
         if change.path == DEPS_FILE:
-            lines.extend(_dep_changes(change.old or "", change.new))
+            lines.extend(_dep_changes(_deps(change.old), _deps(change.new)))
         elif change.path == NIFS_FILE:
-            old = set(_CRATE.findall(change.old or ""))
-            new = set(_CRATE.findall(change.new))
+            old, new = _crates(change.old), _crates(change.new)
             lines += [f"crate added: {c}" for c in sorted(new - old)]
             lines += [f"crate removed: {c}" for c in sorted(old - new)]
     lines += [f"{c.action}: {c.path}" for c in changes if c.action != "unchanged"]
     return lines
 
 
-def _dep_changes(old_text: str, new_text: str) -> list[str]:
-    old = {m["name"]: m["version"] for m in _DEP.finditer(old_text)}
-    new = {m["name"]: m["version"] for m in _DEP.finditer(new_text)}
+def _deps(text: str | None) -> dict[str, str]:
+    """Name → version of every Mix dep recorded in a nix/deps.nix."""
+    return {
+        r.name: r.version
+        for r in read_records(text or "", DEPS_FILE)
+        if isinstance(r, GitSourceInfo | HexSource) and r.name
+    }
+
+
+def _crates(text: str | None) -> set[str]:
+    return {r.attr for r in read_records(text or "", NIFS_FILE) if isinstance(r, CrateRecord)}
+
+
+def _dep_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
     lines = [f"dep added: {n} {new[n]}" for n in sorted(set(new) - set(old))]
     lines += [f"dep removed: {n} {old[n]}" for n in sorted(set(old) - set(new))]
     lines += [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from support.env import CORPUS
 from support.nixeval import nix_eval_json
-from support.projects import fake_tools
+from support.projects import offline_fetchers
 
 from nixgen.errors import NixgenError
 from nixgen.pipeline import InitOptions, out_of_date, plan_init, plan_update
@@ -45,13 +45,13 @@ def test_init_on_corpus_project(name: str, tmp_path: Path) -> None:
     shutil.copytree(CORPUS / name, root, symlinks=True)
     if name in STOPS:
         with pytest.raises(NixgenError) as info:
-            plan_init(root, InitOptions(), force=True, tools=fake_tools(root))
+            plan_init(root, InitOptions(), force=True, fetchers=offline_fetchers(root))
         assert str(info.value).startswith(STOPS[name])
         assert "hint:" in str(info.value)
         return
-    apply_changes(root, plan_init(root, InitOptions(), force=True, tools=fake_tools(root)))
+    apply_changes(root, plan_init(root, InitOptions(), force=True, fetchers=offline_fetchers(root)))
     # init is a fixed point: `check` right after it finds nothing to change
-    assert out_of_date(plan_update(root, force=False, tools=fake_tools(root))) == []
+    assert out_of_date(plan_update(root, force=False, fetchers=offline_fetchers(root))) == []
     drv_paths = "xs: builtins.mapAttrs (n: x: x.drvPath) xs"
     evaluated = {
         output: nix_eval_json(

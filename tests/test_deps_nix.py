@@ -25,24 +25,26 @@ from typing import Any
 import pytest
 from support import depseval
 from support.env import CORPUS, FIXTURES
-from support.fakes import FakeCheckouts, default_mix_exs
+from support.fakes import FakeCheckouts, default_mix_exs, fake_fetchers, fetched
 from support.golden import check_golden
 from support.nixeval import nix_env, nix_eval_json
 
+from nixgen.constants import DEPS_FILE, REGENERATE
 from nixgen.emit.deps import (
     DepsPlan,
     DepsRequest,
     GitPackage,
     HexPackage,
     Package,
-    known_hex_hashes,
     plan_deps,
     render_deps,
 )
 from nixgen.errors import InputError, NixgenError, ResolveError
-from nixgen.fetch.checkouts import GitSources, known_sources
+from nixgen.fetch.records import GitSourceInfo, HexSource, KnownSources, read_records
+from nixgen.fetch.stage import HexNeed, unknown_sources
 from nixgen.model import GitLockEntry, HexLockEntry, Project
 from nixgen.resolve.project import load_project
+from nixgen.write import with_header
 
 GITLIB = "https://example.invalid/gitlib.git"
 GITLIB_REV = "abcfe4f9919e74cdce1d089f3885bdf716a0d2ab"
@@ -92,10 +94,26 @@ def git_project(root: Path | None = None) -> Project:
     return load_project(root or FIXTURES / "deps_git")
 
 
-def plan_git(root: Path | None = None) -> tuple[DepsPlan, GitSources, FakeCheckouts]:
+def offline(wanted: DepsRequest, checkouts: FakeCheckouts | None = None) -> KnownSources:
+    """The fetch stage for `wanted`, offline (fake checkouts, depseval.fake_hex_hash)."""
+    project = wanted.project
+    return fetched(project, wanted, fake_fetchers(project, checkouts=checkouts))
+
+
+def plan_git(root: Path | None = None) -> tuple[DepsPlan, KnownSources, FakeCheckouts]:
     checkouts = git_checkouts()
-    sources = GitSources(checkouts)
-    return plan_deps(request(git_project(root)), sources), sources, checkouts
+    wanted = request(git_project(root))
+    known = offline(wanted, checkouts)
+    return plan_deps(wanted, known), known, checkouts
+
+
+def full_text(plan: DepsPlan) -> str:
+    """nix/deps.nix as written: the body with nixgen's header."""
+    return with_header(render_deps(plan), REGENERATE)
+
+
+def records_of(text: str) -> KnownSources:
+    return KnownSources(read_records(text, DEPS_FILE))
 
 
 @cache
@@ -103,15 +121,15 @@ def generated(name: str) -> str:
     """The deps.nix nixgen writes for a fixture (git sources from fake checkouts, old lock
     entries hashed by depseval.fake_hex_hash)."""
     if name == "deps_git":
-        return render_deps(plan_git()[0])
+        return full_text(plan_git()[0])
     return depseval.generate(load(name))
 
 
 def planned_names(name: str) -> set[str]:
     if name == "deps_git":
         return set(packages(plan_git()[0]))
-    plan = plan_deps(request(load(name)), GitSources(None), depseval.fake_hex_hash)
-    return set(packages(plan))
+    wanted = request(load(name))
+    return set(packages(plan_deps(wanted, offline(wanted))))
 
 
 def nix_parse(text: str, work: Path) -> subprocess.CompletedProcess[str]:
@@ -191,7 +209,7 @@ def test_golden_evaluates_to_a_derivation_per_package(name: str, tmp_path: Path)
 
 
 def test_hex_closure_follows_required_edges_only() -> None:
-    plan = plan_deps(request(load("deps_hex")), GitSources(None))
+    plan = plan_deps(request(load("deps_hex")), KnownSources())
     assert plan.closure.included == (
         "castore",
         "erlmk_only",
@@ -212,7 +230,7 @@ def test_hex_closure_follows_required_edges_only() -> None:
 
 
 def test_hex_exclusion_reasons() -> None:
-    plan = plan_deps(request(load("deps_hex")), GitSources(None))
+    plan = plan_deps(request(load("deps_hex")), KnownSources())
     assert excluded(plan) == {
         "credo": "only: [:dev, :test] in mix.exs (building for :prod)",
         "ex_doc": "only: [:dev] in mix.exs (building for :prod)",
@@ -228,7 +246,7 @@ def test_hex_exclusion_reasons() -> None:
 
 
 def test_optional_edge_target_required_by_mix_exs_is_included_and_linked() -> None:
-    plan = plan_deps(request(load("deps_hex")), GitSources(None))
+    plan = plan_deps(request(load("deps_hex")), KnownSources())
     assert "telemetry_metrics" in plan.closure.included
     assert hex_package(plan, "phoenix").beam_deps == ("phoenix_pubsub", "plug", "telemetry_metrics")
     # jason is an optional edge of phoenix that nothing requires: not linked.
@@ -237,13 +255,13 @@ def test_optional_edge_target_required_by_mix_exs_is_included_and_linked() -> No
 
 
 def test_runtime_false_dependency_is_still_built() -> None:
-    plan = plan_deps(request(load("deps_hex")), GitSources(None))
+    plan = plan_deps(request(load("deps_hex")), KnownSources())
     esbuild = hex_package(plan, "esbuild")
     assert (esbuild.builder, esbuild.version) == ("buildMix", "0.9.0")
 
 
 def test_builders_follow_the_lock_managers() -> None:
-    plan = plan_deps(request(load("deps_hex")), GitSources(None))
+    plan = plan_deps(request(load("deps_hex")), KnownSources())
     builders = {p.name: p.builder for p in plan.packages}
     assert builders == {
         "castore": "buildMix",
@@ -262,7 +280,7 @@ def test_builders_follow_the_lock_managers() -> None:
 
 
 def test_hex_alias_keeps_the_app_name_and_fetches_the_package() -> None:
-    plan = plan_deps(request(load("deps_hex")), GitSources(None))
+    plan = plan_deps(request(load("deps_hex")), KnownSources())
     hpack = hex_package(plan, "hpack")
     assert (hpack.name, hpack.package, hpack.version) == ("hpack", "hpack_erl", "0.3.0")
     assert hex_package(plan, "mime").beam_deps == ("hpack",)
@@ -277,15 +295,19 @@ def test_outer_checksum_is_the_fetchhex_sha256() -> None:
     lock = (FIXTURES / "deps_hex" / "mix.lock").read_text(encoding="utf-8")
     plug_line = next(line for line in lock.splitlines() if line.startswith('  "plug":'))
     outer = re.findall(r'"([0-9a-f]{64})"', plug_line)[-1]
-    plan = plan_deps(request(load("deps_hex")), GitSources(None))
+    wanted = request(load("deps_hex"))
+    plan = plan_deps(wanted, KnownSources())
     assert hex_package(plan, "plug").sha256 == outer
     assert not hex_package(plan, "plug").prefetched
+    assert unknown_sources(wanted.project, wanted, KnownSources()) == []  # nothing to fetch
     assert f'sha256 = "{outer}";' in block(generated("deps_hex"), "plug")
-    assert "# nixgen-hex:" not in generated("deps_hex")
+    hex_records = [r for r in read_records(generated("deps_hex")) if isinstance(r, HexSource)]
+    assert HexSource("plug", hex_package(plan, "plug").version) in hex_records
+    assert all(r.sha256 is None for r in hex_records)  # no checksum to remember
 
 
 def test_dev_env_includes_dev_only_deps() -> None:
-    plan = plan_deps(request(load("deps_hex", env="dev"), env="dev"), GitSources(None))
+    plan = plan_deps(request(load("deps_hex", env="dev"), env="dev"), KnownSources())
     included = set(plan.closure.included)
     assert {"credo", "ex_doc", "bunt", "file_system", "earmark_parser", "makeup_elixir"} <= included
     assert "jason" in included  # a required edge of credo
@@ -299,7 +321,7 @@ def test_dev_env_includes_dev_only_deps() -> None:
 
 
 def test_test_env_includes_credo_but_not_ex_doc() -> None:
-    plan = plan_deps(request(load("deps_hex", env="test"), env="test"), GitSources(None))
+    plan = plan_deps(request(load("deps_hex", env="test"), env="test"), KnownSources())
     assert "credo" in plan.closure.included
     assert excluded(plan)["ex_doc"] == "only: [:dev] in mix.exs (building for :test)"
 
@@ -351,7 +373,7 @@ def test_hex_facts_from_the_evaluation(tmp_path: Path) -> None:
     ],
 )
 def test_malformed_sha256_fails_the_evaluation(bad: str, tmp_path: Path) -> None:
-    good = hex_package(plan_deps(request(load("deps_hex")), GitSources(None)), "phoenix").sha256
+    good = hex_package(plan_deps(request(load("deps_hex")), KnownSources()), "phoenix").sha256
     text = generated("deps_hex")
     assert text.count(f'"{good}"') == 1
     broken = text.replace(f'"{good}"', f'"{bad}"')
@@ -373,7 +395,9 @@ def test_git_dependency_metadata_comes_from_its_checkout() -> None:
     assert gitlib.source.deps == ("jason",)  # dev_only is `only: :dev` in gitlib's mix.exs
     assert excluded(plan)["dev_only"] == "not needed by any dependency of the :prod build"
     assert excluded(plan)["decimal"] == "optional dependency of jason, required by nothing else"
-    assert sorted(s.url for s in sources.fetched) == [GITLIB, HEROICONS]
+    assert sorted(r.url for r in sources.records() if isinstance(r, GitSourceInfo)) == [
+        GITLIB, HEROICONS,
+    ]  # fmt: skip
 
 
 def test_source_only_git_dependency() -> None:
@@ -407,10 +431,11 @@ def test_each_git_source_is_fetched_once() -> None:
 
 def test_regeneration_needs_no_checkout() -> None:
     previous = generated("deps_git")
-    known = known_sources(previous)
-    assert {(k.url, k.rev) for k in known} == {(GITLIB, GITLIB_REV), (HEROICONS, HEROICONS_REV)}
-    plan = plan_deps(request(git_project()), GitSources(None, known))
-    assert render_deps(plan) == previous
+    known = records_of(previous)
+    git = {(r.url, r.rev) for r in known.records() if isinstance(r, GitSourceInfo)}
+    assert git == {(GITLIB, GITLIB_REV), (HEROICONS, HEROICONS_REV)}
+    plan = plan_deps(request(git_project()), known)
+    assert full_text(plan) == previous
 
 
 def test_changed_rev_needs_a_fetch(git_copy: Path) -> None:
@@ -418,7 +443,7 @@ def test_changed_rev_needs_a_fetch(git_copy: Path) -> None:
     lock.write_text(
         lock.read_text(encoding="utf-8").replace(GITLIB_REV, "1" * 40), encoding="utf-8"
     )
-    sources = GitSources(None, known_sources(generated("deps_git")))
+    sources = records_of(generated("deps_git"))
     with pytest.raises(InputError) as caught:
         plan_deps(request(git_project(git_copy)), sources)
     assert str(caught.value) == (
@@ -430,7 +455,7 @@ def test_changed_rev_needs_a_fetch(git_copy: Path) -> None:
 def test_path_dependency_outside_the_repository_is_an_error() -> None:
     project = load_project(FIXTURES / "invalid" / "deps_path_outside")
     with pytest.raises(ResolveError) as caught:
-        plan_deps(request(project), GitSources(None))
+        plan_deps(request(project), KnownSources())
     assert str(caught.value) == (
         "mix.exs:15:7: path dependency 'x' is not a Mix project inside the repository\n"
         "  hint: a flake can only build sources inside its repository; vendor the "
@@ -466,7 +491,8 @@ def test_optional_edge_of_a_git_dependency_is_linked_when_included() -> None:
             HEROICONS: {"optimized/24/outline/academic-cap.svg": "<svg/>\n"},
         }
     )
-    plan = plan_deps(request(git_project()), GitSources(checkouts))
+    wanted = request(git_project())
+    plan = plan_deps(wanted, offline(wanted, checkouts))
     assert "jason" in plan.closure.included  # required by local_lib
     assert packages(plan)["gitlib"].beam_deps == ("jason",)
 
@@ -496,25 +522,27 @@ def test_git_facts_from_the_evaluation(tmp_path: Path) -> None:
 
 
 def test_old_lock_entries_are_prefetched_and_recorded() -> None:
-    plan = plan_deps(request(load("deps_old_lock")), GitSources(None), depseval.fake_hex_hash)
+    wanted = request(load("deps_old_lock"))
+    needed = unknown_sources(wanted.project, wanted, KnownSources())
+    plan = plan_deps(wanted, offline(wanted))
     old = {"cowboy", "cowlib", "plug", "poison", "ranch"}
     assert set(packages(plan)) == old | {"mime"}
+    assert {n.entry.name for n in needed if isinstance(n, HexNeed)} == old  # mime has its sum
     for name in sorted(old):
         package = hex_package(plan, name)
         assert package.prefetched, name
         assert package.sha256 == depseval.fake_hex_hash(name, package.version)
     assert not hex_package(plan, "mime").prefetched
-    text = generated("deps_old_lock")
-    recorded = re.findall(r"^ *# nixgen-hex: (\S+) (\S+) ([0-9a-f]{64})$", text, re.MULTILINE)
-    assert sorted(recorded) == sorted(
-        (n, hex_package(plan, n).version, hex_package(plan, n).sha256) for n in old
-    )
-    assert "# nixgen-hex: mime" not in text
+    recorded = read_records(generated("deps_old_lock"))
+    assert {r for r in recorded if isinstance(r, HexSource) and r.sha256} == {
+        HexSource(n, hex_package(plan, n).version, n, hex_package(plan, n).sha256) for n in old
+    }
+    assert HexSource("mime", hex_package(plan, "mime").version) in recorded
 
 
 def test_old_lock_without_hasher_or_known_hashes_is_an_error() -> None:
     with pytest.raises(InputError) as caught:
-        plan_deps(request(load("deps_old_lock")), GitSources(None))
+        plan_deps(request(load("deps_old_lock")), KnownSources())
     assert str(caught.value) == (
         "mix.lock:2:13: 'cowboy' is an old 7-element lock entry without the tarball checksum\n"
         "  hint: run `nixgen update` with network access, or `mix deps.get` with a recent "
@@ -524,15 +552,16 @@ def test_old_lock_without_hasher_or_known_hashes_is_an_error() -> None:
 
 def test_old_lock_regenerates_from_the_previous_file_without_network() -> None:
     previous = generated("deps_old_lock")
-    known = known_hex_hashes(previous)
-    assert len(known) == 5
-    plan = plan_deps(request(load("deps_old_lock")), GitSources(None), None, known)
-    assert render_deps(plan) == previous
+    known = records_of(previous)
+    old = {"cowboy": "2.4.0", "cowlib": "2.3.0", "plug": "1.6.2", "poison": "3.1.0", "ranch": "1.5.0"}
+    assert all(known.hex(name, version) for name, version in old.items())
+    plan = plan_deps(request(load("deps_old_lock")), known)
+    assert full_text(plan) == previous
 
 
-def test_known_hex_hashes_reads_unindented_lines() -> None:
+def test_previous_hex_records_read_unindented_lines() -> None:
     sha = "ab" * 32
-    assert known_hex_hashes(f"# nixgen-hex: cowboy 2.4.0 {sha}\n") == {("cowboy", "2.4.0"): sha}
+    assert read_records(f"# nixgen-hex: cowboy 2.4.0 {sha}\n") == (HexSource("", "2.4.0", "cowboy", sha),)
 
 
 @pytest.mark.nix
@@ -556,13 +585,13 @@ PRIVATE_ERROR = (
 def test_private_repository_package_is_an_error() -> None:
     project = load_project(FIXTURES / "invalid" / "deps_private_repo")
     with pytest.raises(ResolveError) as caught:
-        plan_deps(request(project), GitSources(None))
+        plan_deps(request(project), KnownSources())
     assert str(caught.value) == PRIVATE_ERROR
 
 
 def test_private_repository_package_provided_by_the_user() -> None:
     project = load_project(FIXTURES / "invalid" / "deps_private_repo")
-    plan = plan_deps(request(project, provided=frozenset({"acme_billing"})), GitSources(None))
+    plan = plan_deps(request(project, provided=frozenset({"acme_billing"})), KnownSources())
     assert [p.name for p in plan.packages] == ["jason"]
     assert "acme_billing" in plan.closure.included  # still part of the release, built by the user
     text = render_deps(plan)
@@ -580,7 +609,7 @@ def test_self_hosted_repository_is_an_error_too(tmp_path: Path) -> None:
     lock = root / "mix.lock"
     lock.write_text(lock.read_text(encoding="utf-8").replace('"hexpm:acme"', '"acme"'), encoding="utf-8")
     with pytest.raises(ResolveError) as caught:
-        plan_deps(request(load_project(root)), GitSources(None))
+        plan_deps(request(load_project(root)), KnownSources())
     assert str(caught.value) == PRIVATE_ERROR.replace("'hexpm:acme'", "'acme'")
 
 
@@ -591,7 +620,7 @@ def test_private_package_outside_the_release_is_no_error(tmp_path: Path) -> None
         mix.read_text(encoding="utf-8").replace('organization: "acme"', 'organization: "acme", only: :dev'),
         encoding="utf-8",
     )
-    plan = plan_deps(request(load_project(root)), GitSources(None))
+    plan = plan_deps(request(load_project(root)), KnownSources())
     assert [p.name for p in plan.packages] == ["jason"]
     assert excluded(plan)["acme_billing"] == "only: [:dev] in mix.exs (building for :prod)"
 
@@ -601,7 +630,7 @@ def test_private_package_outside_the_release_is_no_error(tmp_path: Path) -> None
 
 def test_umbrella_builds_the_union_of_its_apps_deps() -> None:
     project = load("umbrella")
-    plan = plan_deps(request(project), GitSources(None))
+    plan = plan_deps(request(project), KnownSources())
     assert plan.closure.included == ("jason", "rustler", "toml")
     assert [p.name for p in plan.packages] == ["jason", "rustler", "toml"]
     assert plan.closure.path_deps == ()
@@ -621,7 +650,7 @@ def test_umbrella_facts_from_the_evaluation(tmp_path: Path) -> None:
 
 
 def test_single_app_links_optional_edges_only_when_needed() -> None:
-    plan = plan_deps(request(load("single_crate")), GitSources(None))
+    plan = plan_deps(request(load("single_crate")), KnownSources())
     assert [p.name for p in plan.packages] == ["rustler", "toml"]
     assert hex_package(plan, "rustler").beam_deps == ("toml",)
     assert excluded(plan)["jason"] == "optional dependency of rustler, required by nothing else"
@@ -669,11 +698,10 @@ def hostile(tmp_path: Path) -> Path:
     return root
 
 
-def hostile_text(root: Path) -> tuple[str, GitSources]:
+def hostile_text(root: Path) -> tuple[str, FakeCheckouts]:
     checkouts = FakeCheckouts(apps={HOSTILE_URL: {"mix.exs": default_mix_exs("evil", "2.0.0")}})
-    sources = GitSources(checkouts)
-    project = load_project(root)
-    return render_deps(plan_deps(request(project), sources)), sources
+    wanted = request(load_project(root))
+    return full_text(plan_deps(wanted, offline(wanted, checkouts))), checkouts
 
 
 def test_hostile_strings_are_read_as_written(hostile: Path) -> None:
@@ -686,11 +714,12 @@ def test_hostile_strings_are_read_as_written(hostile: Path) -> None:
 
 
 def test_hostile_source_comment_round_trips(hostile: Path) -> None:
-    text, sources = hostile_text(hostile)
-    assert [k.url for k in known_sources(text)] == [HOSTILE_URL]
-    again = plan_deps(request(load_project(hostile)), GitSources(None, known_sources(text)))
-    assert render_deps(again) == text
-    assert [s.url for s in sources.fetched] == [HOSTILE_URL]
+    text, checkouts = hostile_text(hostile)
+    known = records_of(text)
+    assert [r.url for r in known.records() if isinstance(r, GitSourceInfo)] == [HOSTILE_URL]
+    again = plan_deps(request(load_project(hostile)), known)
+    assert full_text(again) == text
+    assert [url for url, _, _ in checkouts.calls] == [HOSTILE_URL]
 
 
 @pytest.mark.nix
@@ -735,13 +764,9 @@ def test_corpus_lock_count() -> None:
 def test_corpus_lock_evaluates(lock: str, tmp_path: Path) -> None:
     repo = CORPUS / lock.split("/", 1)[0]
     directory, project, top = depseval.project_for_lock(repo, CORPUS / lock)
-    plan = plan_deps(
-        DepsRequest(project, top),
-        GitSources(depseval.fake_checkouts(project)),
-        depseval.fake_hex_hash,
-    )
+    plan = plan_deps(DepsRequest(project, top), offline(DepsRequest(project, top)))
     text = depseval.generate(project, top)
-    assert text == render_deps(plan)
+    assert text == full_text(plan)
     drv_paths = depseval.evaluate(directory, text, tmp_path)
     assert set(drv_paths) == {p.name for p in plan.packages}
     for name, drv in drv_paths.items():

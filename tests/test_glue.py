@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from support.projects import copy_fixture, fake_tools, init
+from support.projects import copy_fixture, init, offline_fetchers
 
 from nixgen.emit.glue import BEGIN
 from nixgen.errors import NixgenError
@@ -64,7 +64,7 @@ def test_macro_route_survives_the_users_change(tmp_path: Path) -> None:
     nifs = load_project(root).nifs
     assert [(n.module, n.crate, n.resolved) for n in nifs] == [
         ("Single.Native", "single_nif", True)]
-    changes = plan_update(root, force=False, tools=fake_tools(root))
+    changes = plan_update(root, force=False, fetchers=offline_fetchers(root))
     assert out_of_date(changes) == []  # update keeps the crate: check passes
     apply_changes(root, changes)
     assert (root / "nix/nifs.nix").read_text() == nifs_before

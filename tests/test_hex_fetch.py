@@ -9,7 +9,7 @@ import pytest
 from support.fakehex import FakeHexRepo, fake_nif_files, file_member, hex_tarball, lock_line
 
 from nixgen.errors import InputError, ToolError
-from nixgen.fetch.hex import HEXPM, HexConfig, fetch_hex_package, fetch_hex_tarball, tarball_url
+from nixgen.fetch.hex import HEXPM_URL, HexConfig, fetch_hex_package, fetch_hex_tarball, tarball_url
 from nixgen.model import HexLockEntry
 from nixgen.readers.hex_tarball import Limits
 from nixgen.readers.mix_lock import read_mix_lock_text
@@ -135,7 +135,7 @@ def test_entries_nixgen_cannot_fetch(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("env", "repo_url", "hex_cache", "cache"),
     [
-        ({"HOME": "/h"}, HEXPM, "/h/.hex/packages/hexpm", "/h/.cache/nixgen/hex"),
+        ({"HOME": "/h"}, HEXPM_URL, "/h/.hex/packages/hexpm", "/h/.cache/nixgen/hex"),
         ({"HOME": "/h", "HEX_MIRROR": "https://m/"}, "https://m", "/h/.hex/packages/hexpm", None),
         (
             {"HOME": "/h", "HEX_MIRROR_URL": "https://a", "HEX_MIRROR": "https://b"},
@@ -143,10 +143,10 @@ def test_entries_nixgen_cannot_fetch(tmp_path: Path) -> None:
             None,
             None,
         ),
-        ({"HOME": "/h", "HEX_HOME": "/hh"}, HEXPM, "/hh/packages/hexpm", None),
+        ({"HOME": "/h", "HEX_HOME": "/hh"}, HEXPM_URL, "/hh/packages/hexpm", None),
         (
             {"HOME": "/h", "MIX_XDG": "1", "XDG_CACHE_HOME": "/x"},
-            HEXPM,
+            HEXPM_URL,
             "/x/hex/packages/hexpm",
             "/x/nixgen/hex",
         ),
@@ -164,6 +164,6 @@ def test_config_from_env(
 
 
 def test_tarball_url() -> None:
-    assert tarball_url(HexConfig(HEXPM, None, Path("c")), entry_for(TARBALL)) == (
+    assert tarball_url(HexConfig(HEXPM_URL, None, Path("c")), entry_for(TARBALL)) == (
         "https://repo.hex.pm/tarballs/fake_nif-0.1.0.tar"
     )

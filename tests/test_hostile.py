@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from support.env import FIXTURES
-from support.fakes import FakeCheckouts, FakePrefetcher, default_mix_exs
+from support.fakes import FakeCheckouts, FakePrefetcher, default_mix_exs, fake_hex_hash
 from support.hostile import (
     CRATE,
     GIT_URL,
@@ -44,10 +44,8 @@ from support.nixeval import nix_env, nix_eval_command, nix_eval_json
 
 from nixgen.cli import main
 from nixgen.errors import NixgenError
-from nixgen.fetch.checkouts import GitSources
-from nixgen.generate import Tools
+from nixgen.fetch.stage import Fetchers
 from nixgen.pipeline import plan_update
-from nixgen.resolve.project import load_known_sources
 
 HOSTILE_DIR = FIXTURES / "hostile"
 SYSTEM = "x86_64-linux"
@@ -193,8 +191,8 @@ def test_git_dep_with_metacharacters_is_regenerated_without_fetching(tmp_path: P
     root, tools = with_git_dep(tmp_path)
     generate(root, tools)
     checkouts = FakeCheckouts()
-    known = Tools(GitSources(checkouts, load_known_sources(root)), FakePrefetcher(), None)
-    changes = plan_update(root, force=False, tools=known)
+    fetchers = Fetchers(checkouts, FakePrefetcher(), fake_hex_hash)
+    changes = plan_update(root, force=False, fetchers=fetchers)
     assert {c.action for c in changes} == {"unchanged"}
     assert checkouts.calls == []
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support.fakes import FakePrefetcher
 from support.hostile import CRATE, edit, ex_str, generate, project, with_git_dep
 from support.nifseval import install
 from support.nixeval import nix_eval_json
@@ -81,7 +80,7 @@ def damage_source_record(root: Path, change: str) -> int:
     """Rewrite the `# nixgen-source:` record of nix/deps.nix; its line number."""
     path = root / "nix" / "deps.nix"
     lines = path.read_text(encoding="utf-8").split("\n")
-    number = next(i for i, line in enumerate(lines) if "# nixgen-source: " in line)
+    number = next(i for i, line in enumerate(lines) if '"kind": "mix-git"' in line)
     prefix, _, record = lines[number].partition("# nixgen-source: ")
     data = json.loads(record)
     if change == "not_json":
@@ -318,7 +317,7 @@ def test_crate_name_reaches_crane_as_one_shell_word(tmp_path: Path) -> None:
     """The reader refuses such a name; the template quotes it all the same (crane splices
     cargoExtraArgs into bash unquoted, docs/UPSTREAM.md U-CRANE-BUILD)."""
     root = project(tmp_path)
-    plan = plan_nifs(load_project(root), prefetcher=FakePrefetcher())
+    plan = plan_nifs(load_project(root))
     [crate] = plan.crates
     hostile = replace(plan, crates=(replace(crate, name="a b'c;d"),))
     target = install(root, render_nifs(hostile), tmp_path / "work")

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from support.env import FIXTURES
 from support.nixeval import nix_eval_json
-from support.projects import copy_fixture, fake_tools, init
+from support.projects import copy_fixture, init, offline_fetchers
 
 from nixgen.cli import main
 from nixgen.constants import LIBCS, Libc
@@ -140,7 +140,7 @@ def test_no_elixir_glue_leaves_config_alone(tmp_path: Path) -> None:
 def test_running_twice_changes_nothing(tmp_path: Path) -> None:
     root = copy_fixture("two_crates", tmp_path)
     init(root)
-    changes = plan_init(root, InitOptions(), force=False, tools=fake_tools(root))
+    changes = plan_init(root, InitOptions(), force=False, fetchers=offline_fetchers(root))
     assert {c.action for c in changes} == {"unchanged"}
 
 

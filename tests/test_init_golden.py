@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support.env import FIXTURES
 from support.golden import check_golden_tree, without_header
-from support.projects import copy_fixture, fake_tools
+from support.projects import copy_fixture, offline_fetchers
 from test_init import INIT_FIXTURES
 
 from nixgen.pipeline import InitOptions, plan_init
@@ -21,7 +21,7 @@ from nixgen.write import apply_changes
 def init_outputs(name: str, tmp_path: Path) -> dict[str, str]:
     """{path: text} of every file init creates or changes in a copy of fixture `name`."""
     root = copy_fixture(name, tmp_path)
-    changes = plan_init(root, InitOptions(), force=False, tools=fake_tools(root))
+    changes = plan_init(root, InitOptions(), force=False, fetchers=offline_fetchers(root))
     apply_changes(root, changes)
     written = [c.path for c in changes if c.action in ("create", "update")]
     return {p: without_header((root / p).read_text(encoding="utf-8")) for p in written}

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from support.env import FIXTURES
 from support.fakes import FakeRunner
-from support.projects import copy_fixture, fake_tools, init
+from support.projects import copy_fixture, init, offline_fetchers
 
 from nixgen.cli import main
 from nixgen.emit.glue import BEGIN, END
@@ -44,8 +44,8 @@ def test_init_is_a_fixed_point_without_a_config_directory(tmp_path: Path) -> Non
     root = copy_fixture("two_crates", tmp_path)
     shutil.rmtree(root / "config", ignore_errors=True)
     init(root)
-    assert out_of_date(plan_update(root, force=False, tools=fake_tools(root))) == []
-    again = plan_init(root, InitOptions(), force=False, tools=fake_tools(root))
+    assert out_of_date(plan_update(root, force=False, fetchers=offline_fetchers(root))) == []
+    again = plan_init(root, InitOptions(), force=False, fetchers=offline_fetchers(root))
     assert {c.action for c in again} == {"unchanged"}
 
 
@@ -91,7 +91,7 @@ def test_user_lines_outside_the_pair_survive_init_and_update(tmp_path: Path) -> 
     init(root)
     text = config.read_text()
     config.write_text(text.replace(BEGIN, f"{USER_LINE}{BEGIN}") + USER_LINE)
-    apply_changes(root, plan_update(root, force=False, tools=fake_tools(root)))
+    apply_changes(root, plan_update(root, force=False, fetchers=offline_fetchers(root)))
     assert config.read_text().count(USER_LINE) == 3
     assert config.read_text().count(BEGIN) == 1
 

@@ -17,7 +17,6 @@ harness flake of tests/nifseval.py; facts are asserted from the evaluated deriva
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import shutil
 import subprocess
@@ -29,10 +28,11 @@ from typing import Any
 import pytest
 from support import nifseval
 from support.env import CORPUS, FIXTURES
-from support.fakes import FakePrefetcher, FakeRunner, fake_hash
+from support.fakes import FakePrefetcher, FakeRunner, fake_fetchers, fake_hash, fetched
 from support.golden import check_golden
 from support.nixeval import nix_env
 
+from nixgen.constants import NIFS_FILE, REGENERATE
 from nixgen.emit.nifs import (
     NifsPlan,
     crate_attr,
@@ -44,7 +44,7 @@ from nixgen.emit.nifs import (
 )
 from nixgen.errors import InputError, NixgenError, ResolveError
 from nixgen.fetch.cargo import generate_lockfiles
-from nixgen.fetch.cargo_git import known_cargo_hashes
+from nixgen.fetch.records import CargoGitSource, KnownSources, read_records
 from nixgen.model import (
     CargoConfig,
     CargoPackage,
@@ -55,7 +55,7 @@ from nixgen.model import (
 )
 from nixgen.resolve.project import load_project
 from nixgen.resolve.syscrates import cfg_matches, rustflags
-from nixgen.write import inspect
+from nixgen.write import inspect, with_header
 
 GOLDEN = [
     "single_crate",
@@ -106,9 +106,16 @@ def load(name: str) -> Project:
     return load_project(FIXTURES / name)
 
 
-def plan(name: str, **kwargs: Any) -> NifsPlan:
-    kwargs.setdefault("prefetcher", FakePrefetcher())
-    return plan_nifs(load(name), **kwargs)
+def plan(
+    name: str,
+    prefetcher: FakePrefetcher | None = None,
+    known: KnownSources | None = None,
+    **kwargs: Any,
+) -> NifsPlan:
+    """The plan of a fixture after the fetch stage (FakePrefetcher, starting from `known`)."""
+    project = load(name)
+    fetchers = fake_fetchers(project, prefetcher=prefetcher)
+    return plan_nifs(project, known=fetched(project, fetchers=fetchers, known=known), **kwargs)
 
 
 def flags(name: str, target: str, *, crate: str | None = None) -> str:
@@ -119,7 +126,7 @@ def flags(name: str, target: str, *, crate: str | None = None) -> str:
 
 @cache
 def generated(name: str) -> str:
-    return render_nifs(plan(name))
+    return with_header(render_nifs(plan(name)), REGENERATE)
 
 
 Evaluate = Callable[[str], Json]
@@ -299,21 +306,20 @@ def test_git_sources_are_prefetched_once_with_submodules() -> None:
         f"git+{HELPERS_GIT}?branch=feat%2Fnix#{HELPERS_REV}": fake_hash(HELPERS_GIT, HELPERS_REV),
         f"git+{RUSTLER_GIT}?branch=master#{RUSTLER_REV}": fake_hash(RUSTLER_GIT, RUSTLER_REV),
     }
-    assert len(result.fetched) == 2
 
 
 def test_regenerating_reuses_the_recorded_hashes() -> None:
-    known = known_cargo_hashes(generated("nifs_git_crate"))
+    known = KnownSources(read_records(generated("nifs_git_crate"), NIFS_FILE))
     prefetcher = FakePrefetcher()
     again = render_nifs(plan("nifs_git_crate", prefetcher=prefetcher, known=known))
     assert prefetcher.calls == []
-    assert again == generated("nifs_git_crate")
+    assert with_header(again, REGENERATE) == generated("nifs_git_crate")
 
 
 def test_a_changed_revision_is_fetched_again() -> None:
     text = generated("nifs_git_crate").replace(HELPERS_REV, "f" * 40)
     prefetcher = FakePrefetcher()
-    plan("nifs_git_crate", prefetcher=prefetcher, known=known_cargo_hashes(text))
+    plan("nifs_git_crate", prefetcher=prefetcher, known=KnownSources(read_records(text)))
     assert prefetcher.calls == [(HELPERS_GIT, HELPERS_REV, True)]
 
 
@@ -323,16 +329,16 @@ def test_unfetched_git_source_without_prefetcher_stops() -> None:
     assert error.value.hint is not None and "nixgen update" in error.value.hint
 
 
-def test_known_cargo_hashes_skips_unreadable_lines() -> None:
-    good = json.dumps({"hash": fake_hash("u", "r"), "rev": "r", "submodules": True, "url": "u"})
-    text = "\n".join(
-        [
-            f"    # nixgen-cargo-git: {good}",
-            '# nixgen-cargo-git: {"hash": "nope", "rev": "r", "submodules": true, "url": "v"}',
-            "# nixgen-cargo-git: {not json}",
-        ]
-    )
-    assert dict(known_cargo_hashes(text)) == {("u", "r", True): fake_hash("u", "r")}
+def test_cargo_git_records_are_read_back_and_damaged_ones_refused() -> None:
+    """One `kind: "cargo-git"` record per source; a damaged one is an error with its line,
+    not skipped (nixgen would fetch again silently)."""
+    records = read_records(generated("nifs_git_crate"), NIFS_FILE)
+    assert {(r.url, r.rev) for r in records if isinstance(r, CargoGitSource)} == {
+        (HELPERS_GIT, HELPERS_REV), (RUSTLER_GIT, RUSTLER_REV),
+    }  # fmt: skip
+    text = '\n    # nixgen-source: {"hash": "nope", "kind": "cargo-git", "rev": "r", "url": "v"}'
+    with pytest.raises(InputError, match=r"nix/nifs\.nix:2:1: damaged .*SRI sha256"):
+        read_records(text, NIFS_FILE)
 
 
 # --------------------------------------------------------------------------- rustflags
@@ -814,7 +820,7 @@ def copy_cargo_sources(source: Path, target: Path) -> None:
 def test_corpus_nif_crates_evaluate_or_stop_with_a_message(name: str, tmp_path: Path) -> None:
     project = load_project(CORPUS / name)
     try:
-        result = plan_nifs(project, prefetcher=FakePrefetcher())
+        result = plan_nifs(project, known=fetched(project))
     except NixgenError as error:
         assert name in CORPUS_STOPS, str(error)
         assert CORPUS_STOPS[name] in str(error)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from support.env import FIXTURES
 from support.nixeval import nix_available, nix_env
-from support.projects import copy_fixture, fake_tools
+from support.projects import copy_fixture, offline_fetchers
 
 from nixgen.emit.render import NIX_WIDTH, templates_dir
 from nixgen.errors import NixgenError
@@ -43,7 +43,7 @@ def wide_lines(text: str) -> list[str]:
 def generated(name: str, tmp_path: Path) -> dict[str, str]:
     root = copy_fixture(name, tmp_path)
     try:
-        changes = plan_init(root, InitOptions(), force=True, tools=fake_tools(root))
+        changes = plan_init(root, InitOptions(), force=True, fetchers=offline_fetchers(root))
     except NixgenError:
         pytest.skip(f"{name} does not init")
     return {c.path: c.new for c in changes if c.path.endswith(".nix")}

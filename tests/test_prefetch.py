@@ -10,19 +10,18 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from support.fakes import Call, FakePrefetcher, FakeRunner, fake_hash
+from support.fakes import Call, FakeCheckouts, FakePrefetcher, FakeRunner, fake_hash, fake_hex_hash
 
 from nixgen.errors import InputError, ToolError
 from nixgen.fetch.gateway import SubprocessRunner
 from nixgen.fetch.git import (
     NEUTRAL_GIT_CONFIG,
-    CachedPrefetcher,
-    GitKey,
     GitPrefetcher,
-    KnownHashes,
     remove_dot_git,
 )
 from nixgen.fetch.nar import hex_to_sri, nar_hash, to_nix_base32
+from nixgen.fetch.records import CargoGitSource, read_records, record_line
+from nixgen.fetch.stage import CargoGitNeed, Fetchers
 
 requires_nix = pytest.mark.skipif(
     shutil.which("nix-hash") is None, reason="needs nix-hash (Nix) on PATH"
@@ -264,31 +263,11 @@ def test_option_like_arguments_are_refused(url: str, rev: str) -> None:
     assert runner.calls == []
 
 
-def test_known_hashes_are_a_frozen_normalised_mapping() -> None:
-    known = KnownHashes({("https://x/r", "abc", False): HEX})
-    assert known.get(GitKey("https://x/r", "abc")) == SRI
-    assert known.get(GitKey("https://x/r", "abc", submodules=True)) is None
-    assert list(known) == [GitKey("https://x/r", "abc", False)]
-    assert not hasattr(known, "__setitem__")
-    with pytest.raises(ValueError):
-        KnownHashes({("u", "r", False): "not a hash"})
-
-
-def test_cached_prefetcher_only_fetches_unknown_sources() -> None:
-    inner = FakePrefetcher()
-    known = KnownHashes({("https://x/known", "r1", False): SRI})
-    cached = CachedPrefetcher(inner, known)
-    assert cached.prefetch_git("https://x/known", "r1") == SRI
-    assert cached.prefetch_git("https://x/new", "r2") == fake_hash("https://x/new", "r2")
-    cached.prefetch_git("https://x/new", "r2")
-    cached.prefetch_git("https://x/known", "r1", submodules=True)
-    assert inner.calls == [("https://x/new", "r2", False), ("https://x/known", "r1", True)]
-
-
 def test_fake_prefetcher_hashes_are_valid_sri() -> None:
     value = fake_hash("https://x/r", "abc")
     assert value.startswith("sha256-") and len(value) == len(SRI)
-    assert KnownHashes({GitKey("u", "r"): value}).get(GitKey("u", "r")) == value
+    record = CargoGitSource("u", "r", value)
+    assert read_records(record_line(record)) == (record,)  # the reader accepts it as SRI
 
 
 @pytest.mark.skipif(shutil.which("git-lfs") is None, reason="needs git-lfs on PATH")
@@ -322,9 +301,6 @@ def test_lfs_files_have_their_content_when_asked_like_fetch_lfs(tmp_path: Path) 
 
 def test_cargo_git_sources_are_prefetched_as_crane_fetches() -> None:
     """Submodules and LFS, as crane's downloadCargoPackageFromGit."""
-    from nixgen.fetch.cargo_git import GitHashes
-    from nixgen.model import GitSource
-
     asked: list[bool] = []
 
     class Recording(FakePrefetcher):
@@ -335,6 +311,7 @@ def test_cargo_git_sources_are_prefetched_as_crane_fetches() -> None:
             return super().prefetch_git(url, rev, submodules=submodules)
 
     prefetcher = Recording()
-    source = GitSource("https://h/r", "abc", (), "git+https://h/r#abc")
-    GitHashes(prefetcher, {}).get(source, None)  # type: ignore[arg-type]
+    checkouts = FakeCheckouts()
+    CargoGitNeed("https://h/r", "abc").fetch(Fetchers(checkouts, prefetcher, fake_hex_hash))
+    assert checkouts.calls == []
     assert prefetcher.calls == [("https://h/r", "abc", True)] and asked == [True]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support.env import FIXTURES
-from support.projects import copy_fixture, fake_tools, init
+from support.projects import copy_fixture, init, offline_fetchers
 
 from nixgen.cli import main
 from nixgen.errors import NixgenError
@@ -17,7 +17,7 @@ from nixgen.write import apply_changes
 
 
 def update(root: Path, force: bool = False) -> list[str]:
-    changes = plan_update(root, force=force, tools=fake_tools(root))
+    changes = plan_update(root, force=force, fetchers=offline_fetchers(root))
     apply_changes(root, changes)
     return summarize(changes)
 

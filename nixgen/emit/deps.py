@@ -1,37 +1,28 @@
-"""mix.lock + mix.exs → the per-package plan of nix/deps.nix, and its rendering."""
+"""mix.lock + mix.exs + known sources → the per-package plan of nix/deps.nix, and its body."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
-from nixgen.constants import REGENERATE
+from nixgen.constants import HEXPM, REGENERATE
 from nixgen.emit.render import check_store_name, render
 from nixgen.errors import InputError, NixgenError, ResolveError
-from nixgen.fetch.checkouts import GitSourceInfo, GitSources
+from nixgen.fetch.records import GitSourceInfo, HexSource, KnownSources
 from nixgen.model import (
     Dynamic,
     DynamicDep,
     GitLockEntry,
     HexLockEntry,
-    MixLock,
-    MixProject,
     Project,
 )
-from nixgen.resolve.closure import Closure, release_closure
-from nixgen.write import with_header
+from nixgen.resolve.closure import Closure
+from nixgen.resolve.project import DepsRequest, deps_closure, lock_of
 
-HEXPM = "hexpm"
+__all__ = ["DepsRequest", "lock_of"]
 # The beamPackages function that builds a dependency; sourceOnly: files only (`compile: false`).
 DepBuilder = Literal["buildMix", "buildRebar3", "buildErlangMk", "sourceOnly"]
-_HEX_LINE = re.compile(
-    r"^\s*# nixgen-hex: (?P<pkg>\S+) (?P<version>\S+) (?P<sha>[0-9a-f]{64})$", re.MULTILINE
-)
-
-# sha256 of https://repo.hex.pm/tarballs/<pkg>-<version>.tar, for 7-element lock entries.
-HexHasher = Callable[[str, str], str]
 
 
 @dataclass(frozen=True)
@@ -43,20 +34,30 @@ class HexPackage:
     sha256: str  # base16
     builder: DepBuilder
     beam_deps: tuple[str, ...]
-    prefetched: bool = False  # sha256 came from the prefetcher (old 7-element entry)
+    prefetched: bool = False  # sha256 came from the fetch stage (old 7-element entry)
+
+    @property
+    def record(self) -> HexSource:
+        if not self.prefetched:
+            return HexSource(self.name, self.version)
+        return HexSource(self.name, self.version, self.package, self.sha256)
 
 
 @dataclass(frozen=True)
 class GitPackage:
     kind: ClassVar[str] = "git"
     name: str
-    source: GitSourceInfo
+    source: GitSourceInfo  # its record
     builder: DepBuilder
     beam_deps: tuple[str, ...]
 
     @property
     def version(self) -> str:
         return self.source.version
+
+    @property
+    def record(self) -> GitSourceInfo:
+        return self.source
 
 
 Package = HexPackage | GitPackage
@@ -69,26 +70,12 @@ class DepsPlan:
     app_config: str | None  # config directory relative to the root, for appConfigPath
 
 
-@dataclass(frozen=True)
-class DepsRequest:
-    """What to plan: one Mix project tree (an umbrella or an app) and the env to build for."""
-
-    project: Project
-    top: MixProject
-    env: str = "prod"
-    provided: frozenset[str] = frozenset()  # deps the user defines in nix/overrides.nix
-
-
-def plan_deps(
-    request: DepsRequest,
-    sources: GitSources,
-    hex_hasher: HexHasher | None = None,
-    known_hex: dict[tuple[str, str], str] | None = None,
-) -> DepsPlan:
+def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
+    """The packages of the release closure; every git dep and old 7-element Hex entry among
+    them must be in `known` (the fetch stage put them there)."""
     lock = lock_of(request.project, request.top)
-    path_projects = _path_projects(request.project)
-    closure = release_closure(
-        request.top.walk(), lock, request.env, lambda e: sources.info(e).deps, path_projects
+    closure = deps_closure(
+        request.project, request.top, request.env, lambda e: _git_source(e, known).deps
     )
     flags = _declared_flags(request.project)
     # In-repository path deps are built by Mix inside the release, not here
@@ -100,31 +87,23 @@ def plan_deps(
             continue
         entry = lock.get(name)
         assert entry is not None
+        source_only = flags.get(name, False)
         if isinstance(entry, HexLockEntry):
-            packages.append(
-                _hex(entry, included, flags.get(name, False), hex_hasher, known_hex or {})
-            )
+            packages.append(_hex(entry, included, source_only, known))
         else:
-            packages.append(_git(entry, sources.info(entry), included, flags.get(name, False)))
+            packages.append(_git(entry, _git_source(entry, known), included, source_only))
     return DepsPlan(tuple(sorted(packages, key=lambda p: p.name)), closure, request.top.config_dir)
 
 
-def lock_of(project: Project, top: MixProject) -> MixLock:
-    """The project's lock; none on disk reads as empty (Mix writes none for path-only deps):
-    a Hex or git dep missing from it is then reported by the closure, with the fix."""
-    lockfile = top.lockfile
-    if isinstance(lockfile, Dynamic):
+def _git_source(entry: GitLockEntry, known: KnownSources) -> GitSourceInfo:
+    found = known.mix_git(entry)
+    if found is None:
         raise InputError(
-            f"the lock file is chosen by code: `{lockfile.source}`",
-            lockfile.where,
-            "set `lockfile:` literally in mix.exs",
+            f"git dependency {entry.name!r} has not been fetched",
+            entry.where,
+            f"run `{REGENERATE}` (it fetches git sources once)",
         )
-    lock = next((lk for lk in project.locks if lk.path == lockfile), None)
-    return lock if lock is not None else MixLock(lockfile, ())
-
-
-def _path_projects(project: Project) -> dict[str, MixProject]:
-    return {p.dir: p for p in project.all_mix_projects()}
+    return replace(found, name=entry.name)
 
 
 def _declared_flags(project: Project) -> dict[str, bool]:
@@ -162,11 +141,7 @@ def builder_for(managers: Iterable[str], package: str | None = None) -> DepBuild
 
 
 def _hex(
-    entry: HexLockEntry,
-    included: set[str],
-    source_only: bool,
-    hasher: HexHasher | None,
-    known: dict[tuple[str, str], str],
+    entry: HexLockEntry, included: set[str], source_only: bool, known: KnownSources
 ) -> HexPackage:
     if entry.repo != HEXPM:
         raise ResolveError(
@@ -185,9 +160,8 @@ def _hex(
             entry.where,
             "provide it through nix/overrides.nix",
         )
-    sha256, prefetched = entry.outer_checksum, False
-    if sha256 is None:
-        sha256, prefetched = _old_entry_hash(entry, hasher, known), True
+    prefetched = entry.outer_checksum is None
+    sha256 = entry.outer_checksum or _old_entry_hash(entry, known)
     deps = tuple(sorted({d.name for d in entry.deps if d.name in included}))
     check_store_name(entry.name, "the dependency name", entry.where)
     check_store_name(entry.version, f"the version of {entry.name!r}", entry.where)
@@ -196,20 +170,17 @@ def _hex(
     )
 
 
-def _old_entry_hash(
-    entry: HexLockEntry, hasher: HexHasher | None, known: dict[tuple[str, str], str]
-) -> str:
-    cached = known.get((entry.package, entry.version))
-    if cached is not None:
-        return cached
-    if hasher is None:
+def _old_entry_hash(entry: HexLockEntry, known: KnownSources) -> str:
+    found = known.hex(entry.package, entry.version)
+    if found is None:
         raise InputError(
             f"{entry.name!r} is an old 7-element lock entry without the tarball checksum",
             entry.where,
             f"run `{REGENERATE}` with network access, or `mix deps.get` with a "
             "recent Mix to rewrite the lock",
         )
-    return hasher(entry.package, entry.version)
+    assert found.sha256 is not None  # known by its checksum
+    return found.sha256
 
 
 def _git(
@@ -234,14 +205,9 @@ def _git(
     return GitPackage(entry.name, info, builder, deps)
 
 
-def known_hex_hashes(text: str) -> dict[tuple[str, str], str]:
-    return {(m["pkg"], m["version"]): m["sha"] for m in _HEX_LINE.finditer(text)}
-
-
 def render_deps(plan: DepsPlan) -> str:
-    """The complete nix/deps.nix, header included."""
-    body = render("deps.nix.j2", plan=plan, packages=plan.packages)
-    return with_header(body, REGENERATE)
+    """The body of nix/deps.nix (generate adds the header)."""
+    return render("deps.nix.j2", plan=plan, packages=plan.packages)
 
 
 @dataclass(frozen=True)
@@ -255,11 +221,11 @@ class DepsReport:
 
 
 def deps_reports(
-    project: Project, known: Iterable[GitSourceInfo] = (), env: str = "prod"
+    project: Project, known: KnownSources | None = None, env: str = "prod"
 ) -> tuple[DepsReport, ...]:
     """The release closure of each top-level Mix project that has a lock. Git deps that were
     never fetched contribute no edges, and say so in the closure's notes."""
-    sources = GitSources(None, known)
+    sources = known or KnownSources()
     reports = []
     for top in project.mix_projects:
         if isinstance(top.lockfile, Dynamic):
@@ -268,14 +234,14 @@ def deps_reports(
         unknown: list[str] = []
 
         def edges(entry: GitLockEntry, unknown: list[str] = unknown) -> tuple[str, ...]:
-            info = sources.known(entry)
+            info = sources.mix_git(entry)
             if info is None:
                 unknown.append(entry.name)
                 return ()
             return info.deps
 
         try:
-            closure = release_closure(top.walk(), lock, env, edges, _path_projects(project))
+            closure = deps_closure(project, top, env, edges)
         except NixgenError as error:
             reports.append(DepsReport(top.dir, lock.path, None, str(error)))
             continue

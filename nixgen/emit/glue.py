@@ -9,12 +9,14 @@ config over `use Rustler` options, and ≥ 0.22.2 skips cargo entirely with `ski
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from nixgen.emit.render import render
 from nixgen.errors import InputError, Position, ResolveError
-from nixgen.model import Nif
+from nixgen.model import HexLockEntry, MixProject, Nif, Project, RustlerModule
+from nixgen.paths import join
+from nixgen.resolve.assets import AssetTool
 from nixgen.resolve.nifs import parse_version
 
 BEGIN = "# nixgen:begin PRECOMPILED_NIF"
@@ -103,3 +105,102 @@ def macro_module(app_module: str) -> str:
     """For rustler < 0.22, which ignores application config: a macro used in place of
     `use Rustler` that keeps the module's options and adds the switch's."""
     return render("nixgen_rustler.ex.j2", name=f"{app_module}.NixgenRustler", macro=MACRO)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class Glue:
+    """The Elixir side of one run: the config block, macro modules, what to tell the user."""
+
+    created: dict[str, str]  # macro modules for rustler < 0.22 (the user's once written)
+    edited: dict[str, str]  # config.exs with the block in place
+    notes: tuple[str, ...]
+
+
+def plan_glue(
+    project: Project,
+    top: MixProject,
+    nifs: Iterable[Nif],
+    tools: Sequence[AssetTool],
+    config: tuple[str, Callable[[], str | None]],
+    enabled: bool = True,
+) -> Glue:
+    """The switch for every NIF the release loads, and the asset tools' paths. `config` is the
+    path of config.exs and how to read it (None when absent); `enabled` is `elixir_glue`."""
+    if not enabled:
+        return Glue({}, {}, (_glue_off_note(tools),) if tools else ())
+    created: dict[str, str] = {}
+    notes: list[str] = []
+    entries: list[GlueNif] = []
+    for nif in nifs:
+        module = _module(project, nif)
+        if module is not None and module.reads_precompiled_nif:
+            notes.append(f"{nif.module} already reads PRECOMPILED_NIF: left as it is")
+            continue
+        if nif.kind == "precompiled":
+            _require_rustler(project, top, nif)
+        glue = GlueNif(nif.otp_app, nif.module, nif.load_app, nif.load_path)
+        if needs_config(nif):
+            entries.append(glue)
+        else:
+            notes.extend(_old_rustler(project, nif, glue, created))
+    path, read = config
+    edited = {}
+    if entries or tools:
+        block = config_block(entries, [(t.package, t.variable) for t in tools])
+        edited[path] = with_config_block(read(), block, path)
+    return Glue(created, edited, tuple(notes))
+
+
+def _glue_off_note(tools: Sequence[AssetTool]) -> str:
+    return (
+        "elixir_glue = false: point the Hex packages at the binaries the build provides "
+        "yourself: "
+        + "; ".join(
+            f'config :{t.package}, path: System.get_env("{t.variable}")' for t in tools
+        )
+    )
+
+
+def _module(project: Project, nif: Nif) -> RustlerModule | None:
+    return next(
+        (
+            m
+            for p in project.all_mix_projects()
+            for m in p.rustler_modules
+            if m.module == nif.module and m.where == nif.where
+        ),
+        None,
+    )
+
+
+def _require_rustler(project: Project, top: MixProject, nif: Nif) -> None:
+    lock = next((lk for lk in project.locks if lk.path == top.lockfile), None)
+    if lock is None or not isinstance(lock.get("rustler"), HexLockEntry):
+        raise ResolveError(
+            f"{nif.module} uses RustlerPrecompiled for its own crate: building it from source "
+            "needs :rustler in mix.lock",
+            nif.where,
+            'add `{:rustler, ">= 0.0.0", optional: true}` to deps in mix.exs and run '
+            "`mix deps.get`",
+        )
+
+
+def _old_rustler(
+    project: Project, nif: Nif, glue: GlueNif, created: dict[str, str]
+) -> list[str]:
+    """The macro module in `created`; the note saying how to use it, unless it is used."""
+    app_module = "".join(part.capitalize() for part in glue.app.split("_"))
+    path = join(nif.mix_dir, f"lib/{glue.app}/nixgen_rustler.ex")  # beside the module
+    created[path] = macro_module(app_module)
+    module = _module(project, nif)
+    if module is not None and module.via_macro:
+        return []  # the change below is made
+    return [
+        f"rustler {nif.rustler_version or '(unknown version)'} ignores application config: "
+        f"{path} holds a macro; in {nif.where.path} replace `use Rustler, <options>` with "
+        f"`require {app_module}.NixgenRustler` and "
+        f"`{app_module}.NixgenRustler.{MACRO}(<options>)`"
+    ]

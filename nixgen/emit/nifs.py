@@ -5,19 +5,14 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from nixgen.constants import Version
+from nixgen.constants import KNOWN_SYSTEMS, LIBCS, NIFS_FILE, REGENERATE, Version
 from nixgen.emit.render import nix_attr, render
 from nixgen.errors import InputError, Position, ResolveError
-from nixgen.fetch.cargo_git import (
-    CargoGitHash,
-    GitHashes,
-    git_sources,
-)
-from nixgen.fetch.git import GitKey, Prefetcher
-from nixgen.model import CargoPackage, Nif, Project
+from nixgen.fetch.cargo_git import CargoGitHash, git_sources, lock_source
+from nixgen.fetch.records import CrateRecord, KnownSources
+from nixgen.model import CargoLock, CargoPackage, GitSource, Nif, Project
 from nixgen.resolve.cargo import (
     cargo_lock_of,
     cargo_lock_path,
@@ -35,14 +30,9 @@ from nixgen.resolve.syscrates import (
     sys_needs,
     toolchain_for,
 )
-from nixgen.write import with_header
 
 log = logging.getLogger(__name__)
 
-NIFS_FILE = "nix/nifs.nix"
-REGENERATE = "nixgen update"
-LIBCS = ("musl", "gnu")
-SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
 # rustler < 0.35 left the erl_nif symbols for the macOS linker to resolve at load time.
 DYNAMIC_LOOKUP_BEFORE: Version = (0, 35)
 
@@ -58,7 +48,7 @@ def rust_target(system: str, libc: str) -> str:
 
 
 # The targets whose .cargo/config rustflags nix/nifs.nix carries (CARGO_TARGET_<T>_RUSTFLAGS).
-TARGETS = tuple(sorted({rust_target(s, libc) for s in SYSTEMS for libc in LIBCS}))
+TARGETS = tuple(sorted({rust_target(s, libc) for s in KNOWN_SYSTEMS for libc in LIBCS}))
 
 
 @dataclass(frozen=True)
@@ -76,6 +66,10 @@ class NifCrate:
     git: tuple[CargoGitHash, ...]
     sys: SysNeeds
     rustler: str | None  # the locked rustler crate
+
+    @property
+    def record(self) -> CrateRecord:
+        return CrateRecord(self.attr, self.manifest)
 
     @property
     def build_key(self) -> tuple[object, ...]:
@@ -134,7 +128,6 @@ class NifsPlan:
     crates: tuple[NifCrate, ...]  # sorted by attr
     toolchains: tuple[RustToolchain, ...]  # sorted by key
     default_toolchain: str
-    fetched: tuple[CargoGitHash, ...] = ()  # hashes the prefetcher computed in this run
 
     @property
     def workspaces(self) -> tuple[NifWorkspace, ...]:
@@ -166,18 +159,14 @@ def crate_attr(package: CargoPackage) -> str:
 
 
 def plan_nifs(
-    project: Project,
-    *,
-    libc: str = "musl",
-    prefetcher: Prefetcher | None = None,
-    known: Mapping[GitKey, str] | None = None,
+    project: Project, *, libc: str = "musl", known: KnownSources | None = None
 ) -> NifsPlan:
-    """One crate per Cargo package that a resolved NIF loads. `known` are Cargo git hashes read
-    back from the previous nix/nifs.nix (`known_cargo_hashes`); only others are prefetched."""
+    """One crate per Cargo package that a resolved NIF loads. The hashes of their Cargo git
+    sources come from `known` (the fetch stage put them there)."""
     if libc not in LIBCS:
         raise InputError(f"libc must be one of {', '.join(LIBCS)}, not {libc!r}")
     check_cargo_locks(project)
-    hashes = GitHashes(prefetcher, known or {})
+    hashes = known or KnownSources()
     toolchains: dict[str, RustToolchain] = {}
     crates = []
     for package, nifs in nif_packages(project):
@@ -194,7 +183,6 @@ def plan_nifs(
         tuple(sorted(crates, key=lambda c: c.attr)),
         tuple(sorted(toolchains.values(), key=lambda t: t.key)),
         default.key,
-        tuple(hashes.fetched),
     )
 
 
@@ -203,7 +191,7 @@ def _crate(
     package: CargoPackage,
     nifs: tuple[Nif, ...],
     toolchain: str,
-    hashes: GitHashes,
+    hashes: KnownSources,
 ) -> NifCrate:
     lock = cargo_lock_of(project, package)
     rustler = locked_rustler(lock)
@@ -223,10 +211,22 @@ def _crate(
             for t in TARGETS
             if (f := rustflags(project, package, t, dynamic_lookup=dynamic_lookup))
         ),
-        git=tuple(hashes.get(source, lock) for source in git_sources(lock)),
+        git=tuple(_git_hash(source, lock, hashes) for source in git_sources(lock)),
         sys=sys_needs(lock),
         rustler=".".join(map(str, rustler)) if rustler else None,
     )
+
+
+def _git_hash(source: GitSource, lock: CargoLock, known: KnownSources) -> CargoGitHash:
+    found = known.cargo_git(source.url, source.rev)
+    if found is None:
+        raise InputError(
+            f"the Cargo git dependency {source.url} at {source.rev} has not been fetched",
+            Position(lock.path),
+            f"run `{REGENERATE}` with network access: it fetches git sources once and "
+            f"records their hashes in {NIFS_FILE}",
+        )
+    return CargoGitHash(lock_source(source), source.url, source.rev, found.hash)
 
 
 def _check_unique(crates: list[NifCrate]) -> None:
@@ -265,8 +265,8 @@ def default_toolchain(project: Project, crates: list[NifCrate]) -> RustToolchain
 
 
 def render_nifs(plan: NifsPlan) -> str:
-    """The complete nix/nifs.nix, header included."""
-    return with_header(render("nifs.nix.j2", plan=plan), REGENERATE)
+    """The body of nix/nifs.nix (generate adds the header)."""
+    return render("nifs.nix.j2", plan=plan)
 
 
 def sys_report(project: Project) -> tuple[tuple[str, SysNeeds], ...]:

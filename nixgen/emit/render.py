@@ -164,6 +164,8 @@ if TYPE_CHECKING:
 def environment() -> jinja2.Environment:
     import jinja2  # only commands that render pay for importing it (`show` does not)
 
+    from nixgen.fetch.records import record_line  # records import this module
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
@@ -185,6 +187,7 @@ def environment() -> jinja2.Environment:
         toml_str=toml_str,
         toml_key=toml_key,
         toml_list=toml_list,
+        nix_record=record_line,
     )
     env.globals.update(nix_binding=nix_binding, nix_assign=nix_assign)
     return env

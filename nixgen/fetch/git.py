@@ -1,4 +1,4 @@
-"""Prefetch git sources: the NAR hash nixpkgs' `fetchgit` expects, reusing hashes already known."""
+"""Prefetch git sources: the NAR hash nixpkgs' `fetchgit` expects."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import MappingProxyType
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from nixgen.errors import InputError, ToolError
 from nixgen.fetch.gateway import Runner, which
@@ -30,57 +29,6 @@ class Prefetcher(Protocol):
         """SRI sha256 of the checkout of `url` at `rev` without `.git` (`lfs`: with Git LFS
         files fetched, as fetchgit's `fetchLFS = true`)."""
         ...
-
-
-class GitKey(NamedTuple):
-    """What a `fetchgit` hash depends on."""
-
-    url: str
-    rev: str
-    submodules: bool = False
-
-
-class KnownHashes(Mapping[GitKey, str]):
-    """Hashes already known (e.g. read back from a previously generated file); immutable."""
-
-    __slots__ = ("_hashes",)
-
-    def __init__(self, hashes: Mapping[tuple[str, str, bool], str] | None = None):
-        """Raises ValueError for a value that is not a sha256 hash (SRI, hex or Nix base32)."""
-        items = {GitKey(*key): any_to_sri("sha256", value) for key, value in (hashes or {}).items()}
-        self._hashes: Mapping[GitKey, str] = MappingProxyType(items)
-
-    def __getitem__(self, key: GitKey) -> str:
-        return self._hashes[key]
-
-    def __iter__(self) -> Iterator[GitKey]:
-        return iter(self._hashes)
-
-    def __len__(self) -> int:
-        return len(self._hashes)
-
-    def __repr__(self) -> str:
-        return f"KnownHashes({dict(self._hashes)!r})"
-
-
-class CachedPrefetcher:
-    """A `Prefetcher` that asks `inner` only for sources neither known nor already fetched."""
-
-    def __init__(self, inner: Prefetcher, known: KnownHashes | None = None):
-        self._inner = inner
-        self._hashes: dict[GitKey, str] = dict(known or {})
-
-    def prefetch_git(
-        self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
-    ) -> str:
-        # `lfs` is not part of the key: Cargo sources are always fetched as crane does
-        # (submodules and LFS), Mix ones never with LFS.
-        key = GitKey(url, rev, submodules)
-        if key not in self._hashes:
-            self._hashes[key] = self._inner.prefetch_git(
-                url, rev, submodules=submodules, lfs=lfs
-            )
-        return self._hashes[key]
 
 
 class GitPrefetcher:

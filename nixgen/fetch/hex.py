@@ -28,7 +28,7 @@ from nixgen.readers.hex_tarball import (
 
 log = logging.getLogger(__name__)
 
-HEXPM = "https://repo.hex.pm"
+HEXPM_URL = "https://repo.hex.pm"
 # The variables Hex reads for its mirror, first wins (U-HEX-REPO).
 MIRROR_VARIABLES = ("HEX_TRUSTED_MIRROR_URL", "HEX_TRUSTED_MIRROR", "HEX_MIRROR_URL", "HEX_MIRROR")
 TIMEOUT = 60.0
@@ -58,7 +58,7 @@ class HexConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HexConfig:
         env = os.environ if env is None else env
-        mirror = next((env[v] for v in MIRROR_VARIABLES if env.get(v)), HEXPM)
+        mirror = next((env[v] for v in MIRROR_VARIABLES if env.get(v)), HEXPM_URL)
         home = Path(env["HOME"]) if env.get("HOME") else None
         xdg_cache = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else None
         cache_root = xdg_cache or (home / ".cache" if home else Path(tempfile.gettempdir()))

@@ -1,17 +1,19 @@
-"""The library entry point: read and resolve a project directory into the model."""
+"""The library entry point: read and resolve a project directory into the model; which Mix
+project is released, and the deps closure of its release."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from nixgen.constants import DEPS_FILE
-from nixgen.errors import InputError, Position
-from nixgen.fetch.checkouts import GitSourceInfo, known_sources
-from nixgen.model import ModuleHint, Project
+from nixgen.errors import InputError, Position, ResolveError
+from nixgen.model import Dynamic, MixLock, MixProject, ModuleHint, PathDep, Project
+from nixgen.paths import join
 from nixgen.readers.project import read_inputs
-from nixgen.readers.text import is_special, read_text_lenient
+from nixgen.resolve.closure import Closure, GitEdges, release_closure
 from nixgen.resolve.nifs import resolve
+from nixgen.settings import Settings
 
 
 def load_project(
@@ -39,9 +41,58 @@ def check_root(root: Path) -> None:
         )
 
 
-def load_known_sources(root: Path) -> list[GitSourceInfo]:
-    """Git sources recorded in a previously generated nix/deps.nix (none if it is absent)."""
-    path = root / DEPS_FILE
-    if not (path.is_file() or is_special(path)) or path.resolve() != root.resolve() / DEPS_FILE:
-        return []  # a link is refused by the writer, without reading what it points to
-    return known_sources(read_text_lenient(root, Path(DEPS_FILE)), DEPS_FILE)
+def choose_top(project: Project) -> MixProject:
+    """The Mix project whose release is built: the only top-level one, or the only one that no
+    other depends on by path."""
+    tops = project.mix_projects
+    if len(tops) == 1:
+        return tops[0]
+    used = {
+        join(top.dir, dep.path)
+        for top in tops
+        for dep in (top.deps if isinstance(top.deps, tuple) else ())
+        if isinstance(dep, PathDep) and isinstance(dep.path, str)
+    }
+    roots = [t for t in tops if t.dir not in used]
+    if len(roots) == 1:
+        return roots[0]
+    raise ResolveError(
+        f"several Mix projects: {', '.join(t.dir for t in tops)}",
+        None,
+        "run nixgen in the directory of the one to release",
+    )
+
+
+@dataclass(frozen=True)
+class DepsRequest:
+    """What to plan: one Mix project tree (an umbrella or an app) and the env to build for."""
+
+    project: Project
+    top: MixProject
+    env: str = "prod"
+    provided: frozenset[str] = frozenset()  # deps the user defines in nix/overrides.nix
+
+
+def deps_request(project: Project, settings: Settings) -> DepsRequest:
+    """The Mix project released and its deps, as the fetch stage and planning see them."""
+    return DepsRequest(project, choose_top(project), settings.mix_env, settings.provided_deps)
+
+
+def lock_of(project: Project, top: MixProject) -> MixLock:
+    """The project's lock; none on disk reads as empty (Mix writes none for path-only deps):
+    a Hex or git dep missing from it is then reported by the closure, with the fix."""
+    lockfile = top.lockfile
+    if isinstance(lockfile, Dynamic):
+        raise InputError(
+            f"the lock file is chosen by code: `{lockfile.source}`",
+            lockfile.where,
+            "set `lockfile:` literally in mix.exs",
+        )
+    lock = next((lk for lk in project.locks if lk.path == lockfile), None)
+    return lock if lock is not None else MixLock(lockfile, ())
+
+
+def deps_closure(project: Project, top: MixProject, env: str, git_edges: GitEdges) -> Closure:
+    """The lock entries `top`'s release needs; a git dep's own deps come from `git_edges`."""
+    path_projects = {p.dir: p for p in project.all_mix_projects()}
+    return release_closure(top.walk(), lock_of(project, top), env, git_edges, path_projects)

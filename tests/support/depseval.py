@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
 
+from nixgen.constants import REGENERATE
 from nixgen.emit.deps import DepsRequest, plan_deps, render_deps
-from nixgen.fetch.checkouts import GitSources
-from nixgen.model import GitLockEntry, MixProject, Project
+from nixgen.model import MixProject, Project
 from nixgen.readers.mix_lock import read_mix_lock
 from nixgen.resolve.project import load_project
-from support.fakes import FakeCheckouts
+from nixgen.write import with_header
+from support.fakes import fake_checkouts, fake_hex_hash, fetched
 from support.nixeval import nix_eval_json
+
+__all__ = ["fake_checkouts", "fake_hex_hash"]
 
 HARNESS = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
@@ -33,27 +35,12 @@ HARNESS = """{
 """
 
 
-def fake_checkouts(project: Project) -> FakeCheckouts:
-    """Checkouts whose app sits where each git lock entry says (`sparse:`/`subdir:`)."""
-    roots = {
-        e.url: (e.subdir or e.sparse or ".")
-        for lock in project.locks
-        for e in lock.entries
-        if isinstance(e, GitLockEntry)
-    }
-    return FakeCheckouts(roots=roots)
-
-
 def generate(project: Project, top: MixProject | None = None, env: str = "prod") -> str:
     """deps.nix for `top` (default: the first Mix project), git sources from fake checkouts and
     old 7-element entries hashed by `fake_hex_hash`."""
-    sources = GitSources(fake_checkouts(project))
     request = DepsRequest(project, top or project.mix_projects[0], env)
-    return render_deps(plan_deps(request, sources, fake_hex_hash))
-
-
-def fake_hex_hash(package: str, version: str) -> str:
-    return hashlib.sha256(f"{package}-{version}.tar".encode()).hexdigest()
+    plan = plan_deps(request, fetched(project, request))
+    return with_header(render_deps(plan), REGENERATE)
 
 
 def project_for_lock(repo: Path, lock: Path) -> tuple[Path, Project, MixProject]:

@@ -1,4 +1,5 @@
-"""Test doubles for the subprocess gateway and the prefetcher: canned answers, recorded calls."""
+"""Test doubles for the subprocess gateway and the fetch stage's fetchers: canned answers,
+recorded calls, no network."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from nixgen.fetch.checkouts import GitCheckouts
+from nixgen.fetch.git import Prefetcher
+from nixgen.fetch.records import KnownSources
+from nixgen.fetch.stage import Fetchers, Progress, fetch_sources
+from nixgen.model import GitLockEntry, Project
+from nixgen.resolve.project import DepsRequest
 
 
 @dataclass(frozen=True)
@@ -117,4 +125,43 @@ def default_mix_exs(app: str, version: str = "1.0.0", deps: str = "[]") -> str:
     return (
         f"defmodule Fake.MixProject do\n  use Mix.Project\n"
         f"  def project, do: [app: :{app}, version: {json.dumps(version)}, deps: {deps}]\nend\n"
+    )
+
+
+def fake_checkouts(project: Project) -> FakeCheckouts:
+    """Checkouts whose app sits where each git lock entry says (`sparse:`/`subdir:`)."""
+    roots = {
+        e.url: (e.subdir or e.sparse or ".")
+        for lock in project.locks
+        for e in lock.entries
+        if isinstance(e, GitLockEntry)
+    }
+    return FakeCheckouts(roots=roots)
+
+
+def fake_hex_hash(package: str, version: str) -> str:
+    return hashlib.sha256(f"{package}-{version}.tar".encode()).hexdigest()
+
+
+def fake_fetchers(
+    project: Project,
+    checkouts: GitCheckouts | None = None,
+    prefetcher: Prefetcher | None = None,
+) -> Fetchers:
+    """Offline fetchers for `project`: fake checkouts, FakePrefetcher, fake_hex_hash."""
+    return Fetchers(
+        checkouts or fake_checkouts(project), prefetcher or FakePrefetcher(), fake_hex_hash
+    )
+
+
+def fetched(
+    project: Project,
+    request: DepsRequest | None = None,
+    fetchers: Fetchers | None = None,
+    known: KnownSources | None = None,
+    progress: Progress | None = None,
+) -> KnownSources:
+    """The fetch stage run offline: what the plans of `project` (and `request`'s deps) need."""
+    return fetch_sources(
+        project, request, known or KnownSources(), fetchers or fake_fetchers(project), progress
     )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nixgen.fetch.checkouts import GitSources
-from nixgen.generate import Tools
+from nixgen.fetch.stage import Fetchers
 from nixgen.pipeline import InitOptions, plan_init
 from nixgen.write import apply_changes
-from support.depseval import fake_hex_hash
-from support.fakes import FakeCheckouts, FakePrefetcher, default_mix_exs
-from support.projects import copy_fixture, fake_tools
+from support.fakes import FakeCheckouts, FakePrefetcher, default_mix_exs, fake_hex_hash
+from support.projects import copy_fixture, offline_fetchers
 
 # Every character a Nix string ("..." or ''...''), a shell word or an Elixir string must escape.
 NASTY = "${x}\"q''\\ 'é日本😀"
@@ -49,16 +47,16 @@ def ex_str(text: str) -> str:
     return '"' + escaped.replace("\n", "\\n").replace("\0", "\\0") + '"'
 
 
-def generate(root: Path, tools: Tools | None = None) -> None:
-    """`nixgen init` through the library with fake (offline) tools."""
-    changes = plan_init(root, InitOptions(), force=False, tools=tools or fake_tools(root))
+def generate(root: Path, fetchers: Fetchers | None = None) -> None:
+    """`nixgen init` through the library with fake (offline) fetchers."""
+    changes = plan_init(root, InitOptions(), force=False, fetchers=fetchers or offline_fetchers(root))
     apply_changes(root, changes)
 
 
 GIT_URL = f'https://example.invalid/a"b${{c}}\\d/{NASTY}/日本.git'
 
 
-def with_git_dep(tmp_path: Path) -> tuple[Path, Tools]:
+def with_git_dep(tmp_path: Path) -> tuple[Path, Fetchers]:
     """A git dep named `or` (a Nix keyword) at GIT_URL, locked, with a fake checkout."""
     root = project(tmp_path)
     add_deps(
@@ -67,4 +65,4 @@ def with_git_dep(tmp_path: Path) -> tuple[Path, Tools]:
         f'  "or": {{:git, {ex_str(GIT_URL)}, {ex_str(REV)}, [ref: {ex_str(REV)}]}},\n',
     )
     checkouts = FakeCheckouts(apps={GIT_URL: {"mix.exs": default_mix_exs("or", "1.2.3")}})
-    return root, Tools(GitSources(checkouts), FakePrefetcher(), fake_hex_hash)
+    return root, Fetchers(checkouts, FakePrefetcher(), fake_hex_hash)

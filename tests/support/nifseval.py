@@ -12,10 +12,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from nixgen.constants import REGENERATE
 from nixgen.emit.nifs import plan_nifs, render_nifs
 from nixgen.fetch.git import Prefetcher
 from nixgen.model import Project
-from support.fakes import FakePrefetcher
+from nixgen.write import with_header
+from support.fakes import fake_fetchers, fetched
 from support.nixeval import nix_eval_json
 
 SYSTEMS = ("x86_64-linux", "aarch64-linux", "aarch64-darwin")  # nixpkgs 26.11 throws for x86_64-darwin
@@ -89,7 +91,8 @@ HARNESS = """{
 
 def generate(project: Project, prefetcher: Prefetcher | None = None, libc: str = "musl") -> str:
     """nix/nifs.nix for `project`; Cargo git sources hashed by a FakePrefetcher by default."""
-    return render_nifs(plan_nifs(project, libc=libc, prefetcher=prefetcher or FakePrefetcher()))
+    known = fetched(project, fetchers=fake_fetchers(project, prefetcher=prefetcher))
+    return with_header(render_nifs(plan_nifs(project, libc=libc, known=known)), REGENERATE)
 
 
 def install(project_dir: Path, nifs_nix: str, work: Path) -> Path:

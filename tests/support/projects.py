@@ -5,14 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from nixgen.fetch.checkouts import GitSources
-from nixgen.generate import Tools
+from nixgen.fetch.stage import Fetchers
 from nixgen.pipeline import InitOptions, plan_init
 from nixgen.resolve.project import load_project
 from nixgen.write import apply_changes
-from support.depseval import fake_checkouts, fake_hex_hash
 from support.env import FIXTURES
-from support.fakes import FakePrefetcher
+from support.fakes import fake_fetchers
 
 
 def copy_fixture(name: str, tmp_path: Path) -> Path:
@@ -21,10 +19,11 @@ def copy_fixture(name: str, tmp_path: Path) -> Path:
     return target
 
 
-def fake_tools(root: Path) -> Tools:
-    return Tools(GitSources(fake_checkouts(load_project(root))), FakePrefetcher(), fake_hex_hash)
+def offline_fetchers(root: Path) -> Fetchers:
+    """Offline fetchers for the project at `root` (fake checkouts where its mix.lock says)."""
+    return fake_fetchers(load_project(root))
 
 
 def init(root: Path, options: InitOptions | None = None, force: bool = False) -> None:
     apply_changes(root, plan_init(root, options or InitOptions(), force=force,
-                                  tools=fake_tools(root)))
+                                  fetchers=offline_fetchers(root)))

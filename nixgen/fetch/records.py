@@ -1,0 +1,306 @@
+"""What nixgen remembers between runs: one `# nixgen-source: {json}` comment line per record in
+the generated files, one reader, and `KnownSources`, the sources a run need not fetch again.
+
+Each record has a `kind`: "mix-git" (a git dep of mix.lock: its fetchgit hash and what its
+checkout says), "cargo-git" (a Cargo git source of a NIF crate: its fetchgit hash), "hex" (a
+Hex package: its tarball sha256, fetched for old 7-element mix.lock entries that lack it) and
+"crate" (a NIF crate of nix/nifs.nix). Every Mix dep and every crate has one, so `update` can
+say what changed by comparing the records of the old and the new file.
+
+Files written before records had a kind are still read: `# nixgen-source:` without `kind`
+(mix-git), `# nixgen-cargo-git:` and `# nixgen-hex: <pkg> <version> <sha256>`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal, cast, get_args
+
+from nixgen.constants import DEPS_FILE, NIFS_FILE
+from nixgen.emit.render import check_store_name
+from nixgen.errors import InputError, NixgenError, Position, shorten
+from nixgen.fetch.nar import any_to_sri
+from nixgen.model import GitLockEntry
+from nixgen.readers.text import is_special, read_text_lenient
+
+RECORD = "# nixgen-source: "
+_LINE = re.compile(
+    r"^[ \t]*# nixgen-(?P<tag>source|cargo-git): (?P<json>\{.*\})[ \t]*$"
+    r"|^[ \t]*# nixgen-hex: (?P<hex>.*?)[ \t]*$",
+    re.MULTILINE,
+)
+Builder = Literal["mix", "rebar3", "make", "none"]
+_SRI_SHA256 = re.compile(r"sha256-[A-Za-z0-9+/]{43}=")
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class GitSourceInfo:
+    """A git dep of mix.lock, fetched once: its fetchgit hash and what its checkout says."""
+
+    kind: ClassVar[str] = "mix-git"
+    url: str
+    rev: str
+    submodules: bool
+    root: str | None  # the app's directory inside the repository (`sparse:`/`subdir:`)
+    hash: str  # SRI sha256 of the whole checkout without .git (fetchgit)
+    version: str
+    builder: Builder
+    deps: tuple[str, ...]  # its own deps for a :prod build (names)
+    optional_deps: tuple[str, ...] = ()  # linked when the release includes them anyway
+    name: str = ""  # the mix.lock key it was recorded for ("" in records without a kind)
+
+    def key(self) -> tuple[str, str, bool, str | None]:
+        return (self.url, self.rev, self.submodules, self.root)
+
+
+@dataclass(frozen=True)
+class CargoGitSource:
+    """A Cargo git source of a NIF crate: its fetchgit hash, submodules and LFS included (as
+    crane fetches it)."""
+
+    kind: ClassVar[str] = "cargo-git"
+    url: str
+    rev: str
+    hash: str  # SRI sha256
+
+    def key(self) -> tuple[str, str]:
+        return (self.url, self.rev)
+
+
+@dataclass(frozen=True)
+class HexSource:
+    """A Hex package of nix/deps.nix; for an old 7-element mix.lock entry, which lacks the
+    checksum, also the Hex package and the sha256 (base16) of its tarball that nixgen fetched."""
+
+    kind: ClassVar[str] = "hex"
+    name: str  # the mix.lock key ("" in `# nixgen-hex:` lines)
+    version: str
+    package: str | None = None
+    sha256: str | None = None  # with `package`, or neither
+
+    def key(self) -> tuple[str, str] | None:
+        return (self.package, self.version) if self.package and self.sha256 else None
+
+
+@dataclass(frozen=True)
+class CrateRecord:
+    """A NIF crate of nix/nifs.nix (nothing to fetch: recorded for `update`'s summary)."""
+
+    kind: ClassVar[str] = "crate"
+    attr: str
+    manifest: str
+
+
+Record = GitSourceInfo | CargoGitSource | HexSource | CrateRecord
+Kind = Literal["mix-git", "cargo-git", "hex", "crate"]
+
+
+def record_line(record: Record) -> str:
+    """The comment line of a record: its JSON with `kind`, sorted keys, ASCII only (so a
+    single line whatever the values hold)."""
+    data = {"kind": record.kind, **asdict(record)}
+    if isinstance(record, HexSource) and record.sha256 is None:
+        del data["package"], data["sha256"]  # the checksum is in mix.lock
+    return RECORD + json.dumps(data, sort_keys=True, ensure_ascii=True)
+
+
+class KnownSources:
+    """Sources already fetched, looked up by what their hash depends on, per kind."""
+
+    def __init__(self, records: Iterable[Record] = ()) -> None:
+        self._mix_git: dict[tuple[str, str, bool, str | None], GitSourceInfo] = {}
+        self._cargo_git: dict[tuple[str, str], CargoGitSource] = {}
+        self._hex: dict[tuple[str, str], HexSource] = {}
+        for record in records:
+            self._add(record)
+
+    def _add(self, record: Record) -> None:
+        if isinstance(record, GitSourceInfo):
+            self._mix_git[record.key()] = record
+        elif isinstance(record, CargoGitSource):
+            self._cargo_git[record.key()] = record
+        elif isinstance(record, HexSource) and (key := record.key()) is not None:
+            self._hex[key] = record
+
+    def adding(self, records: Iterable[Record]) -> KnownSources:
+        """These sources and `records` (a new value; this one is unchanged)."""
+        return KnownSources([*self.records(), *records])
+
+    def records(self) -> tuple[Record, ...]:
+        return (*self._mix_git.values(), *self._cargo_git.values(), *self._hex.values())
+
+    def mix_git(self, entry: GitLockEntry) -> GitSourceInfo | None:
+        return self._mix_git.get((entry.url, entry.rev, entry.submodules, source_root(entry)))
+
+    def cargo_git(self, url: str, rev: str) -> CargoGitSource | None:
+        return self._cargo_git.get((url, rev))
+
+    def hex(self, package: str, version: str) -> HexSource | None:
+        return self._hex.get((package, version))
+
+
+def source_root(entry: GitLockEntry) -> str | None:
+    return entry.subdir or entry.sparse
+
+
+def load_known(root: Path) -> KnownSources:
+    """The sources recorded in the generated files of a previous run (none if absent)."""
+    return KnownSources(r for path in (DEPS_FILE, NIFS_FILE) for r in _load_records(root, path))
+
+
+def _load_records(root: Path, path: str) -> tuple[Record, ...]:
+    target = root / path
+    if not (target.is_file() or is_special(target)) or target.resolve() != root.resolve() / path:
+        return ()  # a link is refused by the writer, without reading what it points to
+    return read_records(read_text_lenient(root, Path(path)), path)
+
+
+def read_records(text: str, path: str = DEPS_FILE) -> tuple[Record, ...]:
+    """Every record of a generated file (`path`, for messages), in order.
+
+    A damaged record is an error rather than skipped: nixgen would otherwise fetch again
+    silently, or carry a wrong value into the next file."""
+    found: list[Record] = []
+    for match in _LINE.finditer(text):
+        where = Position(path, text.count("\n", 0, match.start()) + 1, 1)
+        if match["hex"] is not None:
+            found.append(_legacy_hex(match["hex"], where))
+        else:
+            data = _json_object(match["json"], where)
+            found.append(_record(data, match["tag"], where))
+    return tuple(found)
+
+
+def _json_object(text: str, where: Position) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise _damaged(f"not valid JSON ({shorten(str(error))})", where) from None
+    if not isinstance(data, dict):
+        raise _damaged("not a JSON object", where)
+    return data
+
+
+def _record(data: dict[str, Any], tag: str, where: Position) -> Record:
+    if tag == "cargo-git":  # before records had a kind
+        return _cargo_git(data, where)
+    kind = data.get("kind", "mix-git")  # a record without a kind is a mix.lock git source
+    reader = _READERS.get(kind) if isinstance(kind, str) else None
+    if reader is None:
+        known = ", ".join(get_args(Kind))
+        raise _damaged(f"unknown kind {shorten(str(kind))!r} (nixgen knows {known})", where)
+    return reader(data, where)
+
+
+def _mix_git(data: dict[str, Any], where: Position) -> GitSourceInfo:
+    url, rev, hash_, version, builder = _strings(
+        data, where, "url", "rev", "hash", "version", "builder"
+    )
+    if not isinstance(data.get("submodules"), bool):
+        raise _damaged("`submodules` must be true or false", where)
+    if data.get("root") is not None and not isinstance(data["root"], str):
+        raise _damaged("`root` must be a string or null", where)
+    deps = _names(data.get("deps"), "deps", where)
+    optional = _names(data.get("optional_deps", []), "optional_deps", where)
+    if builder not in get_args(Builder):
+        raise _damaged(f"unknown builder {shorten(builder)!r}", where)
+    return GitSourceInfo(
+        url, rev, data["submodules"], data.get("root"), _sri(hash_, where),
+        _store_name(version, "`version`", where), cast(Builder, builder), deps, optional,
+        _optional_name(data, where),
+    )  # fmt: skip
+
+
+def _cargo_git(data: dict[str, Any], where: Position) -> CargoGitSource:
+    url, rev, hash_ = _strings(data, where, "url", "rev", "hash")
+    try:  # records without a kind held whatever nix-prefetch-git printed
+        sri = any_to_sri("sha256", hash_) if "kind" not in data else _sri(hash_, where)
+    except ValueError:
+        raise _damaged("`hash` is not a sha256 hash", where) from None
+    return CargoGitSource(url, rev, sri)
+
+
+def _hex(data: dict[str, Any], where: Position) -> HexSource:
+    name, version = _strings(data, where, "name", "version")
+    if "sha256" not in data and "package" not in data:
+        return HexSource(name, _store_name(version, "`version`", where))
+    package, sha256 = _strings(data, where, "package", "sha256")
+    return _hex_source(package, version, sha256, where, name)
+
+
+def _crate(data: dict[str, Any], where: Position) -> CrateRecord:
+    attr, manifest = _strings(data, where, "attr", "manifest")
+    return CrateRecord(attr, manifest)
+
+
+_READERS: dict[str, Callable[[dict[str, Any], Position], Record]] = {
+    "mix-git": _mix_git,
+    "cargo-git": _cargo_git,
+    "hex": _hex,
+    "crate": _crate,
+}
+
+
+def _legacy_hex(text: str, where: Position) -> HexSource:
+    parts = text.split(" ")
+    if len(parts) != 3:
+        raise _damaged("`# nixgen-hex:` needs a package, a version and a sha256", where)
+    package, version, sha256 = parts
+    return _hex_source(package, version, sha256, where)
+
+
+def _hex_source(
+    package: str, version: str, sha256: str, where: Position, name: str = ""
+) -> HexSource:
+    if not _HEX_SHA256.fullmatch(sha256):
+        raise _damaged("`sha256` is not a base16 sha256 hash", where)
+    return HexSource(
+        name, _store_name(version, "`version`", where), _store_name(package, "`package`", where),
+        sha256,
+    )  # fmt: skip
+
+
+def _strings(data: dict[str, Any], where: Position, *keys: str) -> list[str]:
+    for key in keys:
+        if not isinstance(data.get(key), str):
+            raise _damaged(f"`{key}` must be a string", where)
+    return [data[key] for key in keys]
+
+
+def _optional_name(data: dict[str, Any], where: Position) -> str:
+    name = data.get("name", "")
+    if not isinstance(name, str):
+        raise _damaged("`name` must be a string", where)
+    return name
+
+
+def _sri(value: str, where: Position) -> str:
+    if not _SRI_SHA256.fullmatch(value):
+        raise _damaged("`hash` is not an SRI sha256 hash", where)
+    return value
+
+
+def _store_name(value: str, what: str, where: Position) -> str:
+    try:
+        return check_store_name(value, what, where)
+    except NixgenError as error:
+        raise _damaged(error.message, where) from None
+
+
+def _names(value: object, key: str, where: Position) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _damaged(f"`{key}` must be a list of strings", where)
+    return tuple(value)
+
+
+def _damaged(reason: str, where: Position) -> InputError:
+    return InputError(
+        f"damaged `{RECORD.strip()}` record: {reason}",
+        where,
+        "delete this line (nixgen then fetches the source again), or restore the file",
+    )
