@@ -16,13 +16,12 @@ import click
 from nixgen import __version__
 from nixgen.constants import LIBCS, REGENERATE, Libc
 from nixgen.emit.deps import deps_reports
-from nixgen.emit.nifs import sys_report
 from nixgen.errors import NixgenError, terminal_safe
 from nixgen.fetch.records import load_known
 from nixgen.lock import project_lock
 from nixgen.resolve.project import load_project
 from nixgen.settings import load_settings
-from nixgen.show import show_json, show_text
+from nixgen.show import show_json, show_text, sys_report
 
 if TYPE_CHECKING:
     from nixgen.write import Change

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from nixgen.emit.deps import DepsReport
+from nixgen.emit.nifs import crate_attr
 from nixgen.errors import Position, terminal_safe
 from nixgen.model import AnyNif, Dynamic, MixDep, MixProject, Project
-from nixgen.resolve.syscrates import SysNeeds
+from nixgen.resolve.cargo import cargo_lock_path, nif_packages
+from nixgen.resolve.syscrates import SysNeeds, sys_needs
 
 JSON_FORMAT = 1
 
@@ -203,3 +205,14 @@ def _dynamic_values(value: Any) -> Iterator[Dynamic]:
     elif isinstance(value, tuple):
         for item in value:
             yield from _dynamic_values(item)
+
+
+def sys_report(project: Project) -> tuple[tuple[str, SysNeeds], ...]:
+    """What each NIF crate's Cargo.lock needs from nixpkgs, by crate attribute, for `show`:
+    nothing is fetched, and crates without a lock are left out."""
+    locks = {lock.path: lock for lock in project.cargo_locks}
+    return tuple(
+        (crate_attr(package), sys_needs(lock))
+        for package, _ in nif_packages(project)
+        if (lock := locks.get(cargo_lock_path(package))) is not None
+    )

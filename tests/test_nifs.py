@@ -33,15 +33,7 @@ from support.golden import check_golden
 from support.nixeval import nix_env
 
 from nixgen.constants import NIFS_FILE, REGENERATE
-from nixgen.emit.nifs import (
-    NifsPlan,
-    crate_attr,
-    nifs_warnings,
-    plan_nifs,
-    render_nifs,
-    rust_target,
-    sys_report,
-)
+from nixgen.emit.nifs import NifsPlan, crate_attr, nifs_warnings, plan_nifs, render_nifs
 from nixgen.errors import InputError, NixgenError, ResolveError
 from nixgen.fetch.cargo import generate_lockfiles
 from nixgen.fetch.records import CargoGitSource, KnownSources, read_records
@@ -54,7 +46,8 @@ from nixgen.model import (
     Toolchain,
 )
 from nixgen.resolve.project import load_project
-from nixgen.resolve.syscrates import cfg_matches, rustflags
+from nixgen.resolve.syscrates import cfg_matches, rust_target, rustflags
+from nixgen.show import sys_report
 from nixgen.write import inspect, with_header
 
 GOLDEN = [

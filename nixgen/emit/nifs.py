@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import posixpath
 import re
 from dataclasses import dataclass
 
-from nixgen.constants import KNOWN_SYSTEMS, LIBCS, NIFS_FILE, REGENERATE, Version
+from nixgen.constants import LIBCS, NIFS_FILE, REGENERATE, Version
 from nixgen.emit.render import nix_attr, render
 from nixgen.errors import InputError, Position, ResolveError
 from nixgen.fetch.cargo_git import CargoGitHash, git_sources, lock_source
@@ -15,15 +14,16 @@ from nixgen.fetch.records import CrateRecord, KnownSources
 from nixgen.model import CargoLock, CargoPackage, GitSource, Nif, Project
 from nixgen.resolve.cargo import (
     cargo_lock_of,
-    cargo_lock_path,
     check_cargo_locks,
     check_lock_complete,
     check_lock_readable,
     crate_members,
     locked_rustler,
     nif_packages,
+    shared_toolchain,
 )
 from nixgen.resolve.syscrates import (
+    TARGETS,
     RustToolchain,
     SysNeeds,
     rustflags,
@@ -31,24 +31,12 @@ from nixgen.resolve.syscrates import (
     toolchain_for,
 )
 
-log = logging.getLogger(__name__)
 
 # rustler < 0.35 left the erl_nif symbols for the macOS linker to resolve at load time.
 DYNAMIC_LOOKUP_BEFORE: Version = (0, 35)
 
 
 # --------------------------------------------------------------------------- plan
-
-
-def rust_target(system: str, libc: str) -> str:
-    """The Rust target nix/nifs.nix builds for on `system` with `libc`, as nixpkgs derives it
-    (docs/UPSTREAM.md U-PLATFORM-RUST); only used here to pick the .cargo/config flags."""
-    arch, kernel = system.split("-", 1)
-    return f"{arch}-apple-darwin" if kernel == "darwin" else f"{arch}-unknown-linux-{libc}"
-
-
-# The targets whose .cargo/config rustflags nix/nifs.nix carries (CARGO_TARGET_<T>_RUSTFLAGS).
-TARGETS = tuple(sorted({rust_target(s, libc) for s in KNOWN_SYSTEMS for libc in LIBCS}))
 
 
 @dataclass(frozen=True)
@@ -176,7 +164,7 @@ def plan_nifs(
         toolchains[toolchain.key] = toolchain
         crates.append(_crate(project, package, nifs, toolchain.key, hashes))
     _check_unique(crates)
-    default = default_toolchain(project, crates)
+    default = shared_toolchain(project, [(c.toolchain, c.root) for c in crates])
     toolchains.setdefault(default.key, default)
     return NifsPlan(
         libc,
@@ -242,42 +230,12 @@ def _check_unique(crates: list[NifCrate]) -> None:
             )
 
 
-# --------------------------------------------------------------------------- paths
-
-
-# --------------------------------------------------------------------------- Cargo.lock
-
-
-# --------------------------------------------------------------------------- toolchain
-
-
-def default_toolchain(project: Project, crates: list[NifCrate]) -> RustToolchain:
-    """For the devShell: the crates' toolchain when they agree, else the project root's."""
-    keys = {crate.toolchain for crate in crates}
-    if len(keys) == 1:
-        key = keys.pop()
-        return next(toolchain_for(project, c.root) for c in crates if c.toolchain == key)
-    return toolchain_for(project, ".")
-
-
-
 # --------------------------------------------------------------------------- render
 
 
 def render_nifs(plan: NifsPlan) -> str:
     """The body of nix/nifs.nix (generate adds the header)."""
     return render("nifs.nix.j2", plan=plan)
-
-
-def sys_report(project: Project) -> tuple[tuple[str, SysNeeds], ...]:
-    """What each NIF crate's Cargo.lock needs from nixpkgs, by crate attribute, for `show`:
-    nothing is fetched, and crates without a lock are left out."""
-    locks = {lock.path: lock for lock in project.cargo_locks}
-    return tuple(
-        (crate_attr(package), sys_needs(lock))
-        for package, _ in nif_packages(project)
-        if (lock := locks.get(cargo_lock_path(package))) is not None
-    )
 
 
 def nifs_warnings(plan: NifsPlan) -> tuple[str, ...]:

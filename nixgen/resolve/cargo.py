@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from nixgen.constants import Version
 from nixgen.errors import InputError, Position, ResolveError
@@ -14,6 +14,7 @@ from nixgen.paths import inside, join
 from nixgen.resolve.nifs import parse_version
 from nixgen.resolve.syscrates import (
     RustToolchain,
+    toolchain_for,
 )
 
 
@@ -139,3 +140,14 @@ def missing_locks(project: Project) -> dict[str, list[CargoPackage]]:
         if package not in found:
             found.append(package)
     return dict(sorted(missing.items()))
+
+
+def shared_toolchain(project: Project, crates: Iterable[tuple[str, str]]) -> RustToolchain:
+    """For the devShell: the toolchain of the crates, given as (toolchain key, root), when they
+    agree, else the project root's."""
+    pairs = list(crates)
+    keys = {key for key, _ in pairs}
+    if len(keys) == 1:
+        key = keys.pop()
+        return next(toolchain_for(project, root) for k, root in pairs if k == key)
+    return toolchain_for(project, ".")

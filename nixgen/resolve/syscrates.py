@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from nixgen.constants import KNOWN_SYSTEMS, LIBCS
 from nixgen.errors import Position, ResolveError
 from nixgen.model import CargoConfig, CargoLock, CargoPackage, Project, Toolchain
 from nixgen.paths import upwards
@@ -359,3 +360,14 @@ def _pinned(pinned: Toolchain) -> RustToolchain:
             f"use one of {', '.join(_PROFILES)}",
         )
     return RustToolchain(pinned.path, channel, pinned.profile, pinned.components, pinned.targets)
+
+
+def rust_target(system: str, libc: str) -> str:
+    """The Rust target nix/nifs.nix builds for on `system` with `libc`, as nixpkgs derives it
+    (docs/UPSTREAM.md U-PLATFORM-RUST); only used here to pick the .cargo/config flags."""
+    arch, kernel = system.split("-", 1)
+    return f"{arch}-apple-darwin" if kernel == "darwin" else f"{arch}-unknown-linux-{libc}"
+
+
+# The targets whose .cargo/config rustflags nix/nifs.nix carries (CARGO_TARGET_<T>_RUSTFLAGS).
+TARGETS = tuple(sorted({rust_target(s, libc) for s in KNOWN_SYSTEMS for libc in LIBCS}))
