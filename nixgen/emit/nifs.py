@@ -31,7 +31,6 @@ from nixgen.resolve.syscrates import (
     toolchain_for,
 )
 
-
 # rustler < 0.35 left the erl_nif symbols for the macOS linker to resolve at load time.
 DYNAMIC_LOOKUP_BEFORE: Version = (0, 35)
 
