@@ -4,6 +4,10 @@ Timings on shared machines are noisy, so only ratios to a baseline taken in the 
 reported (median of N runs each, interleaved). Usage:
 
     python bench/bench.py [--runs N] [--project PATH]
+    python bench/bench.py --growth [--sizes 1000,5000,20000] [--runs N]
+
+`--growth` measures how time and memory grow with the size of mix.lock instead, on synthetic
+locks the benchmark writes itself (bench/growth.py).
 
 The default project is the largest one in ../shared/corpus (by mix.lock entries). `update` and
 `check` run on a copy set up once by `init` with fake git checkouts (tests/), so no command
@@ -61,9 +65,17 @@ def prepared_copy(project: Path, workdir: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, help="runs per command (15; 3 with --growth)")
     parser.add_argument("--project", type=Path)
+    parser.add_argument("--growth", action="store_true", help="time and memory per lock entry")
+    parser.add_argument("--sizes", default="1000,5000,20000", help="lock entries, for --growth")
     args = parser.parse_args()
+    if args.growth:
+        from growth import report
+
+        report([int(n) for n in args.sizes.split(",")], args.runs or 3)
+        return
+    args.runs = args.runs or 15
     project = args.project or largest_corpus_project()
     with tempfile.TemporaryDirectory(prefix="nixgen-bench-") as tmp:
         copy = prepared_copy(project, Path(tmp))

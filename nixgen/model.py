@@ -7,6 +7,7 @@ root itself), so the model and everything rendered from it is machine-independen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from nixgen.errors import Position
@@ -72,7 +73,11 @@ class MixLock:
     entries: tuple[LockEntry, ...]  # sorted by name
 
     def get(self, name: str) -> LockEntry | None:
-        return next((e for e in self.entries if e.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property  # built once: a lookup per dependency edge must not scan every entry
+    def _by_name(self) -> dict[str, LockEntry]:
+        return {e.name: e for e in self.entries}
 
     @property
     def hex_count(self) -> int:

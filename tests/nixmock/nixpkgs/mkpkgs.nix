@@ -391,6 +391,9 @@ let
       rebar3 = self.beamPackages.rebar3;
       elixir-ls = self.beamPackages.elixir-ls;
     }
+    # U-PYTHON-BUILD, U-PYTHON-TREE-SITTER, U-PYTHON-ENV: python3 (replacing its placeholder),
+    # python3Packages, ruff; for nixgen's own flake.nix.
+    // import ./python { inherit lib placeholder mkDerivation; }
     // lib.optionalAttrs allowAliases {
       # U-TOPLEVEL-ALIASES (aliases.nix, added 2026-06-15 / 2026-04-01)
       elixir = deprecatedBeam "elixir" "beamPackages.elixir" self.beamPackages.elixir;

@@ -1,0 +1,125 @@
+"""How nixgen's time and memory grow with mix.lock: synthetic locks of 1,000 to 20,000 entries.
+
+For each size the benchmark writes a synthetic project (bench/synthetic.py), runs `init` once,
+then times `show --json`, `update` and `check` (median of N runs, interleaved). It reports
+the time per lock entry at each size as a ratio to the time per entry at the smallest size
+(target: at most 1.5 at 20,000), both for wall time and for CPU time (user + system of the
+child, steadier on a loaded machine), and each command's peak memory (the child's max RSS) as a
+multiple of the input size (mix.lock + mix.exs bytes). No absolute time is the result: `python
+-c pass` is measured in the same run and every median is also printed as a multiple of it.
+Usage:
+
+    python bench/bench.py --growth [--sizes 1000,5000,20000] [--runs N]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from synthetic import write_project
+
+COMMANDS = ("show --json", "update", "check")
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float
+    cpu: float
+    max_rss_kib: int
+
+
+def run_once(command: list[str]) -> Sample:
+    """One run of `command`: wall time, the child's CPU time and its peak RSS (wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):  # check exits 1 when something would change
+        raise SystemExit(f"{' '.join(command)} exited {proc.returncode}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+def median_sample(samples: list[Sample]) -> Sample:
+    return Sample(
+        statistics.median(s.wall for s in samples),
+        statistics.median(s.cpu for s in samples),
+        max(s.max_rss_kib for s in samples),
+    )
+
+
+def nixgen_command(name: str, project: Path) -> list[str]:
+    return [sys.executable, "-m", "nixgen", "-q", *name.split(), str(project)]
+
+
+def prepare(workdir: Path, entries: int) -> tuple[Path, int]:
+    """A synthetic project of `entries` lock entries after `init`; and its input size."""
+    project = write_project(workdir / f"lock-{entries}", entries)
+    (project / "nixgen.toml").write_text('otp = "28"\nelixir = "1.19"\n', encoding="utf-8")
+    subprocess.run(nixgen_command("init", project), check=True, stdout=subprocess.DEVNULL)
+    size = sum((project / f).stat().st_size for f in ("mix.lock", "mix.exs"))
+    return project, size
+
+
+def measure(
+    sizes: list[int], runs: int
+) -> tuple[Sample, dict[tuple[int, str], Sample], dict[int, int]]:
+    inputs: dict[int, int] = {}
+    with tempfile.TemporaryDirectory(prefix="nixgen-growth-") as tmp:
+        projects = {}
+        for n in sizes:
+            projects[n], inputs[n] = prepare(Path(tmp), n)
+        baseline: list[Sample] = []
+        samples: dict[tuple[int, str], list[Sample]] = {(n, c): [] for n in sizes for c in COMMANDS}
+        for _ in range(runs):  # interleaved, so drift hits every size alike
+            baseline.append(run_once([sys.executable, "-c", "pass"]))
+            for n in sizes:
+                for name in COMMANDS:
+                    samples[n, name].append(run_once(nixgen_command(name, projects[n])))
+    medians = {key: median_sample(values) for key, values in samples.items()}
+    return median_sample(baseline), medians, inputs
+
+
+def report(sizes: list[int], runs: int) -> None:
+    baseline, medians, inputs = measure(sizes, runs)
+    listed = ", ".join(map(str, sizes))
+    print(f"growth: sizes {listed}, runs: {runs}; x pass = wall / python -c pass")
+    print(
+        "per entry = (time / entries) / (time / entries at the smallest size); "
+        "exponent k: time grows like entries^k from the previous size"
+    )
+    print("command        entries  x pass  per entry (wall)  per entry (cpu)  k (cpu)  RSS/input")
+    for name in COMMANDS:
+        for i, n in enumerate(sizes):
+            print(_row(name, sizes, i, medians, baseline, inputs[n]))
+
+
+def _row(
+    name: str,
+    sizes: list[int],
+    i: int,
+    medians: dict[tuple[int, str], Sample],
+    baseline: Sample,
+    input_bytes: int,
+) -> str:
+    n, first = sizes[i], medians[sizes[0], name]
+    s = medians[n, name]
+    wall_ratio = (s.wall / n) / (first.wall / sizes[0])
+    cpu_ratio = (s.cpu / n) / (first.cpu / sizes[0])
+    exponent = "-"
+    if i > 0:
+        previous = medians[sizes[i - 1], name]
+        exponent = f"{math.log(s.cpu / previous.cpu) / math.log(n / sizes[i - 1]):.2f}"
+    memory = s.max_rss_kib * 1024 / input_bytes
+    return (
+        f"{name:13} {n:8} {s.wall / baseline.wall:7.1f}  {wall_ratio:16.2f}  {cpu_ratio:15.2f}"
+        f"  {exponent:>7}  {memory:9.1f}"
+    )

@@ -1,0 +1,73 @@
+"""Work per lock entry stays constant: lookups by name use an index, and the benchmark's
+synthetic locks (bench/synthetic.py) are what nixgen reads. Nothing here is timed; the
+growth itself is measured by `python bench/bench.py --growth`."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+from click.testing import CliRunner
+from support.env import REPO
+
+from nixgen.cli import main
+from nixgen.errors import Position
+from nixgen.model import HexLockEntry, LockEntry, MixLock
+from nixgen.readers.mix_lock import read_mix_lock
+
+
+class CountingEntries(tuple[LockEntry, ...]):
+    """A tuple of lock entries that counts how often it is iterated."""
+
+    iterations = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        type(self).iterations += 1
+        return super().__iter__()
+
+
+def hex_entry(name: str) -> HexLockEntry:
+    return HexLockEntry(
+        name=name,
+        package=name,
+        version="1.0.0",
+        inner_checksum="0" * 64,
+        managers=("mix",),
+        deps=(),
+        repo="hexpm",
+        outer_checksum="0" * 64,
+        where=Position("mix.lock"),
+    )
+
+
+def test_lookups_by_name_do_not_scan_the_entries() -> None:
+    entries = CountingEntries(hex_entry(f"dep_{i}") for i in range(100))
+    lock = MixLock("mix.lock", entries)
+    CountingEntries.iterations = 0
+    found = [lock.get(f"dep_{i}") for i in range(100)] + [lock.get("absent")]
+    assert [e.name if e else None for e in found] == [f"dep_{i}" for i in range(100)] + [None]
+    assert CountingEntries.iterations <= 1
+
+
+def synthetic() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("synthetic", REPO / "bench" / "synthetic.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmarks_synthetic_lock_is_read_whole(tmp_path: Path) -> None:
+    root = synthetic().write_project(tmp_path / "p", 300)
+    lock = read_mix_lock(root, root / "mix.lock")
+    assert len(lock.entries) == 300
+    assert all(isinstance(e, HexLockEntry) for e in lock.entries)
+    assert sum(len(e.deps) for e in lock.entries if isinstance(e, HexLockEntry)) > 300
+    result = CliRunner().invoke(main, ["show", "--json", str(root)])
+    assert result.exit_code == 0, result.output
+    closure = json.loads(result.output)["deps"][0]["closure"]
+    # Only optional-only entries are left out: most of the graph is in the release.
+    assert len(closure["included"]) > 250
+    assert len(closure["included"]) + len(closure["excluded"]) == 300
