@@ -1,8 +1,8 @@
 """Build rehearsal: run what the generated flake's derivations would run, without Nix.
 
-No machine of this project can run `nix build` (docs/DESIGN.md, "Validation available on these
-machines"). The mocks (tests/nixmock) check that the generated Nix *evaluates*; this module checks
-what it *does*: it evaluates the generated flake against the mocks (tests/nixeval.py, one
+No machine of this project can run `nix build` (README, "Limitations": no real `nix build` is part
+of the test suite). The mocks (tests/nixmock) check that the generated Nix *evaluates*; this module
+checks what it *does*: it evaluates the generated flake against the mocks (tests/nixeval.py, one
 `nix eval --json --apply` call), then executes, phase by phase and in a temporary directory, what
 nixpkgs' `beamPackages.mixRelease` and `buildMix` would do with the evaluated attributes, with this
 machine's real `mix`/`elixir`/`erl` and `cargo`:
