@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from support.env import FIXTURES
 from support.nixeval import nix_eval_json
-from support.projects import copy_fixture, init, offline_fetchers
+from support.projects import INIT_FIXTURES, copy_fixture, init, offline_fetchers
 
 from nixgen.cli import main
 from nixgen.constants import LIBCS, Libc
@@ -21,15 +21,6 @@ from nixgen.pipeline import InitOptions, plan_init
 from nixgen.resolve.project import load_project
 
 SYSTEMS = ("x86_64-linux", "aarch64-linux", "aarch64-darwin")  # nixgen.toml defaults
-# Fixtures and what their release must copy (destination relative to the release source).
-INIT_FIXTURES = {
-    "single_crate": ["priv/native/libsingle_nif.so"],
-    "root_workspace": ["priv/native/ws_nif.so"],
-    "two_crates": ["priv/native/libfast.so", "priv/native/libslow.so"],
-    "umbrella": ["apps/native_app/priv/native/libumbrella_nif.so"],
-    "precompiled": ["priv/native/libprecomp_nif.so"],
-    "deps_git": [],
-}
 
 
 def summary(root: Path, system: str) -> dict[str, Any]:

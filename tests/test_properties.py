@@ -782,6 +782,14 @@ def test_cargo_tree_on_near_valid_workspaces(
 # --------------------------------------------------------------------------- formerly failing inputs
 
 
+def test_dependency_package_that_is_no_string_is_an_input_error(tmp_path: Path) -> None:
+    """Found by test_cargo_tree_on_near_valid_workspaces: `package = []` crashed the reader."""
+    toml = '[package]\nname = "x"\nversion = "0.1.0"\n[dependencies]\nrustler = { version = "0.36", package = [] }\n'
+    (tmp_path / "Cargo.toml").write_text(toml)
+    with pytest.raises(InputError, match="package"):
+        read_cargo_tree(tmp_path, [Path("Cargo.toml")])
+
+
 def test_deeply_nested_elixir_term_is_an_input_error() -> None:
     with pytest.raises(InputError):
         read_mix_lock_text("mix.lock", '%{"a": ' + "[" * 2000 + "]" * 2000 + "}")

@@ -139,12 +139,12 @@ def _dependency_names(data: Table, where: Position) -> tuple[str, ...]:
     lock does not depend on features or platform). Inherited ones (`workspace = true`) are
     left out: their name may be renamed in the workspace's table."""
     names = {
-        _crate_name(key, spec)
+        _crate_name(key, spec, where)
         for table in _dependency_tables(data, where)
         for key, spec in table.items()
         if not (isinstance(spec, dict) and spec.get("workspace") is True)
     }
-    return tuple(sorted(n for n in names if isinstance(n, str)))
+    return tuple(sorted(names))
 
 
 def _version(value: object, where: Position) -> tuple[str | None, bool]:
@@ -164,14 +164,17 @@ def _dependency_tables(data: Table, where: Position) -> Iterator[Table]:
             yield as_table(scope.get(key), key, where)
 
 
-def _crate_name(key: str, spec: object) -> object:
-    return spec.get("package", key) if isinstance(spec, dict) else key
+def _crate_name(key: str, spec: object, where: Position) -> str:
+    """The crate a dependency entry names: its `package = "..."` (a rename), else its key."""
+    if isinstance(spec, dict) and "package" in spec:
+        return as_string(spec["package"], f"dependencies.{key}.package", where) or key
+    return key
 
 
 def _find_rustler(data: Table, where: Position) -> CargoDepSpec | None:
     for table in _dependency_tables(data, where):
         for key, spec in table.items():
-            if _crate_name(key, spec) == "rustler":
+            if _crate_name(key, spec, where) == "rustler":
                 return _dep_spec(spec, key, where)
     return None
 
@@ -203,7 +206,12 @@ def _raw_workspace(value: object, where: Position) -> RawWorkspace:
     package = as_table(table.get("package"), "workspace.package", where)
     deps = as_table(table.get("dependencies"), "workspace.dependencies", where)
     rustler = next(
-        (_dep_spec(s, k, where) for k, s in deps.items() if _crate_name(k, s) == "rustler"), None
+        (
+            _dep_spec(s, k, where)
+            for k, s in deps.items()
+            if _crate_name(k, s, where) == "rustler"
+        ),
+        None,
     )
     return RawWorkspace(
         members=as_strings(table.get("members"), "workspace.members", where) or (),

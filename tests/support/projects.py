@@ -27,3 +27,14 @@ def offline_fetchers(root: Path) -> Fetchers:
 def init(root: Path, options: InitOptions | None = None, force: bool = False) -> None:
     apply_changes(root, plan_init(root, options or InitOptions(), force=force,
                                   fetchers=offline_fetchers(root)))
+
+
+# Fixtures and what their release must copy (destination relative to the release source).
+INIT_FIXTURES = {
+    "single_crate": ["priv/native/libsingle_nif.so"],
+    "root_workspace": ["priv/native/ws_nif.so"],
+    "two_crates": ["priv/native/libfast.so", "priv/native/libslow.so"],
+    "umbrella": ["apps/native_app/priv/native/libumbrella_nif.so"],
+    "precompiled": ["priv/native/libprecomp_nif.so"],
+    "deps_git": [],
+}
