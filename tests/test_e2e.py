@@ -73,15 +73,12 @@ def the_nif(project: Path) -> Nif:
 
 
 def release_copy_destinations(project: Path) -> list[str]:
-    """The destinations of the `install -D -m 0644 SRC DEST` lines of nix/release.nix."""
+    """The destinations of the `(copyNif CRATE DEST)` elements of nix/release.nix's `nifCopies`
+    (`copyNif` runs `install -D -m 0644 SRC DEST`)."""
     text = (project / "nix" / "release.nix").read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if "install -D -m 0644" in line]
-    destinations = []
-    for line in lines:
-        match = re.search(r'escapeShellArg\s+"((?:[^"\\]|\\.)*)"\}\s*$', line)
-        assert match, f"unexpected copy line in nix/release.nix: {line!r}"
-        destinations.append(match[1])
-    return destinations
+    assert 'copyNif = crate: dest: "install -D -m 0644 ' in text
+    copies = re.findall(r'\(copyNif\s+nifs\.crates\.\S+\s+"((?:[^"\\]|\\.)*)"\s*\)', text)
+    return copies
 
 
 def library_lines(project: Path) -> list[str]:

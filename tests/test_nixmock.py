@@ -1254,3 +1254,41 @@ def test_mix2nix_shaped_deps_file(tmp_path: Path) -> None:
     assert jason["appConfigPath"].startswith("/nix/store/")
     assert "elixir-1.17.3" in jason["nativeBuildInputs"]
     assert "telemetry-1.3.0" in jason["propagatedBuildInputs"]
+
+
+def test_get_exe_prime_checks_its_arguments(tmp_path: Path) -> None:
+    # U-LIB-GETEXE
+    path = flake(
+        tmp_path,
+        """
+        ok = lib.getExe' pkgs.esbuild "esbuild";
+        nested = lib.getExe' pkgs.esbuild "bin/esbuild";
+        notString = lib.getExe' pkgs.esbuild 1;
+        notDrv = lib.getExe' { } "esbuild";
+        """,
+    )
+    assert as_string(nix_eval(path, "ok")).endswith("/bin/esbuild")
+    assert 'The second argument "bin/esbuild" is a nested path' in eval_error(path, "nested")
+    assert "The second argument is of type int" in eval_error(path, "notString")
+    assert "The first argument is of type set" in eval_error(path, "notDrv")
+
+
+def test_run_command_passes_write_text_as_an_attribute(tmp_path: Path) -> None:
+    # U-TRIVIAL-BUILDERS: what the rehearsal reads (tests/support/rehearsal.py, textFiles)
+    path = flake(
+        tmp_path,
+        """
+        text = check.script.text;
+        sameOut = check.script.outPath == script.outPath;
+        notString = pkgs.writeText "s" 1;
+        unknownArg = pkgs.writeShellApplication { name = "a"; text = ""; shell = "x"; };
+        """,
+        let="""
+        script = pkgs.writeText "s.exs" "IO.puts(1)\\n";
+        check = pkgs.runCommand "c" { inherit script; } "touch $out";
+        """,
+    )
+    assert nix_eval(path, "text") == '"IO.puts(1)\\n"'
+    assert nix_eval(path, "sameOut") == "true"
+    assert "The second argument should be a string" in eval_error(path, "notString")
+    assert "unexpected argument 'shell'" in eval_error(path, "unknownArg")

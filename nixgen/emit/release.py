@@ -6,7 +6,7 @@ import dataclasses
 import posixpath
 from dataclasses import dataclass
 
-from nixgen.emit.render import check_store_name, render
+from nixgen.emit.render import NIX_WIDTH, check_store_name, render
 from nixgen.errors import Position, ResolveError
 from nixgen.model import AnyNif, CargoPackage, MixProject, Nif, Project, UnresolvedNif
 from nixgen.paths import inside, join, relative
@@ -200,5 +200,9 @@ def render_flake(description: str, systems: tuple[str, ...], nixpkgs_url: str) -
 def render_release(plan: ReleasePlan) -> str:
     fields = {f.name: getattr(plan, f.name) for f in dataclasses.fields(plan)}
     return render(
-        "release.nix.j2", **fields, load_script=load_script(plan.modules), beam_table=describes()
+        "release.nix.j2",
+        **fields,
+        load_script=load_script(plan.modules),
+        beam_table=describes(),
+        nix_width=NIX_WIDTH,
     )

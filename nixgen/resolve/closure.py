@@ -219,7 +219,8 @@ PRECOMPILED = "rustler_precompiled"
 
 def _nif_dependency_notes(lock: MixLock, included: set[str]) -> list[str]:
     """Deps that fetch a prebuilt NIF while compiling (RustlerPrecompiled): the Nix sandbox has
-    no network, so they fail to build until they are built from source (DESIGN.md fact 11)."""
+    no network, so they fail to build until they are built from source (docs/UPSTREAM.md
+    U-RUSTLER-PRECOMPILED-DECIDE; README, Limitations)."""
     names = sorted(
         e.name
         for e in lock.entries

@@ -75,7 +75,7 @@ _TARGET_ENV = (
 
 def system_architecture(system: str, libc: Libc) -> str:
     """What the BEAM of `system` reports; libc only matters on Linux (musl targets exist only
-    for `*-linux`, DESIGN.md fact 7)."""
+    for `*-linux`, docs/UPSTREAM.md U-PKGSMUSL and U-RP-TARGET)."""
     key = (system, libc if system.endswith("-linux") else None)
     if key not in _SYSTEM_ARCHITECTURE:
         raise ValueError(f"no BEAM system architecture known for {system} ({libc})")

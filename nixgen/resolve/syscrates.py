@@ -27,7 +27,8 @@ _ENTRY_KEYS = frozenset({"why", "native", "libs", "env"})
 _PROFILES = ("minimal", "default", "complete")
 # What rust-overlay's fromRustupToolchain can select.
 _CHANNEL = re.compile(r"^(stable|beta|nightly|\d+\.\d+(\.\d+)?|(nightly|beta)-\d{4}-\d{2}-\d{2})$")
-# A musl cdylib cannot be linked with crt-static (DESIGN.md, fact 7).
+# rustc drops a cdylib linked with crt-static, the musl default (docs/UPSTREAM.md
+# U-MUSL-CDYLIB-CRT-STATIC).
 CRT_FLAGS = ("-C", "target-feature=-crt-static")
 # rustler < 0.35 left the erl_nif symbols for the macOS linker to resolve at load time.
 DYNAMIC_LOOKUP_FLAGS = ("-C", "link-arg=-undefined", "-C", "link-arg=dynamic_lookup")
@@ -186,7 +187,8 @@ def rustflags(
     project: Project, package: CargoPackage, target: str, *, dynamic_lookup: bool = False
 ) -> tuple[str, ...]:
     """CARGO_TARGET_<target>_RUSTFLAGS for `package`: the project's flags cargo would miss in
-    the build, then nixgen's own (DESIGN.md, fact 8); () when the variable is not needed.
+    the build, then nixgen's own (docs/UPSTREAM.md U-CARGO-RUSTFLAGS); () when the variable is
+    not needed.
 
     Rustler runs cargo in the crate's directory, so the .cargo/config of that directory and of
     each parent up to the project root apply (arrays joined farthest first). In the build, cargo

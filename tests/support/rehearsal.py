@@ -1,8 +1,8 @@
 """Build rehearsal: run what the generated flake's derivations would run, without Nix.
 
-No machine of this project can run `nix build` (docs/DESIGN.md, "Validation available on these
-machines"). The mocks (tests/nixmock) check that the generated Nix *evaluates*; this module checks
-what it *does*: it evaluates the generated flake against the mocks (tests/nixeval.py, one
+No machine of this project can run `nix build` (README, "Limitations": no real `nix build` is part
+of the test suite). The mocks (tests/nixmock) check that the generated Nix *evaluates*; this module
+checks what it *does*: it evaluates the generated flake against the mocks (tests/nixeval.py, one
 `nix eval --json --apply` call), then executes, phase by phase and in a temporary directory, what
 nixpkgs' `beamPackages.mixRelease` and `buildMix` would do with the evaluated attributes, with this
 machine's real `mix`/`elixir`/`erl` and `cargo`:
@@ -13,7 +13,9 @@ machine's real `mix`/`elixir`/`erl` and `cargo`:
 * each `mixNixDeps` entry (and its `beamDeps`, dependencies first) goes through buildMix's phases;
 * the release goes through mixRelease's phases, the generated shell snippets (`preConfigure`,
   `postConfigure`, `preBuild`, `postBuild`, ...) run VERBATIM with bash;
-* `nifLoad`'s `buildCommand` runs verbatim against the rehearsed release.
+* `nifLoad`'s `buildCommand` runs verbatim against the rehearsed release, each `writeText` file
+  its derivation is given (the Elixir it evaluates) written out with the text the flake evaluates
+  to and its variable pointing at it, as in the build (U-TRIVIAL-BUILDERS).
 
 Store paths in generated shell text and in `env` values are substituted: a NIF crate's output by
 the directory its cargo build was installed to, a dependency's or the release's output by the
@@ -111,6 +113,13 @@ let
     then { url = str (s.url or ""); rev = str (s.rev or ""); out = s.outPath; }
     else null;
   beamDepsOf = d: d.beamDeps or (d.passthru.beamDeps or [ ]);
+  # A runCommand's attributes that are writeText files: the builder sees each as a variable
+  # holding the file's path (U-TRIVIAL-BUILDERS).
+  textFiles = d: b.listToAttrs (b.concatMap
+    (n: let v = d.${n}; in
+      if b.isAttrs v && v ? outPath && v ? text && b.isString v.text
+      then [ { name = n; value = v.text; } ] else [ ])
+    (b.attrNames d));
   dep = d: {
     out = d.outPath;
     drvName = d.name;
@@ -154,7 +163,12 @@ in
     mixNixDeps = b.mapAttrs (_: d: d.outPath) mixNixDeps;
   };
   deps = b.listToAttrs (map (item: { name = b.unsafeDiscardStringContext item.key; value = dep item.drv; }) closure);
-  nifLoad = { out = checks.nifLoad.outPath; name = checks.nifLoad.name; buildCommand = checks.nifLoad.buildCommand; };
+  nifLoad = {
+    out = checks.nifLoad.outPath;
+    name = checks.nifLoad.name;
+    buildCommand = checks.nifLoad.buildCommand;
+    files = textFiles checks.nifLoad;
+  };
   crates = b.listToAttrs (map (n: let c = checks.${n}; in {
     name = b.substring 4 (-1) n;
     value = {
@@ -845,11 +859,24 @@ class Rehearser:
                 del env[name]
         env["HOME"] = "/homeless-shelter"
         env["out"] = str(out)
+        env.update(self._text_files("nifLoad", check["files"]))
         cwd = Path(env["TMPDIR"])
         self.bash("nifLoad: buildCommand (verbatim)", check["buildCommand"], cwd, env)
         if not out.exists():
             raise RehearsalError(f"nifLoad: the check did not create $out ({out})")
         self.result.nif_load_out = out
+
+    def _text_files(self, label: str, files: dict[str, str]) -> dict[str, str]:
+        """The derivation's writeText attributes as files, in place of their store paths: the
+        variable of each, pointing at a file holding the evaluated text."""
+        where = self.work / f"{label}-files"
+        where.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for name, text in files.items():
+            path = where / name
+            path.write_text(text, encoding="utf-8")
+            paths[name] = str(path)
+        return paths
 
     # -- all ----------------------------------------------------------------------------------
 

@@ -26,7 +26,8 @@
 #   ipetkov/crane lib/crateNameFromCargoToml.nix, lib/cleanCargoSource.nix,
 #   lib/filterCargoSources.nix, lib/path.nix, lib/mkDummySrc.nix, docs/API.md
 #
-# Deliberate strictness beyond upstream (nixgen DESIGN.md fact 9):
+# Deliberate strictness beyond upstream (tests/nixmock/README.md, "Where the
+# mocks are stricter than upstream"; U-CRANE-BUILD, U-CRANE-GIT-FETCH):
 #   * buildDepsOnly / buildPackage / cargoBuild throw unless `pname` and
 #     `version` are given explicitly;
 #   * an explicit `cargoExtraArgs` must contain `--locked`;

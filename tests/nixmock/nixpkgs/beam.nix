@@ -20,8 +20,9 @@
 # `pkgs.beamMinimal28Packages.overrideScope (final: prev: { erlang = <musl erlang>; })`
 # keeps glibc tools and swaps only the Erlang every member is built with.
 #
-# Rules added on top of upstream (nixgen DESIGN.md facts 1 and 3; each throws
-# with a message starting "mock … (nixgen rule)" or "mock …"):
+# Rules added on top of upstream (tests/nixmock/README.md, "Where the mocks are
+# stricter than upstream"; each throws with a message starting "mock … (nixgen
+# rule)" or "mock …"):
 #   * every `mixNixDeps` attribute must be named after the OTP application the
 #     dependency installs (what mixRelease links into `_build/<env>/lib`);
 #   * `mixNixDeps` must be an attribute set of derivations;
@@ -372,7 +373,7 @@ let
           notDrv = b.filter (n: !(lib.isDerivation mixNixDeps.${n})) depNames;
           misnamed = b.filter (n: let app = buildDirName mixNixDeps.${n}; in app != null && app != n) depNames;
         in
-        # Mock-only checks (nixgen rules, DESIGN.md fact 1).
+        # Mock-only checks (nixgen rules; app names: U-MIXRELEASE-PHASES).
         if !(b.isAttrs mixNixDeps) || lib.isDerivation mixNixDeps then
           throw "mock mixRelease: `mixNixDeps` must be an attribute set of derivations (app name -> derivation), got ${b.typeOf mixNixDeps}"
         else if notDrv != [ ] then

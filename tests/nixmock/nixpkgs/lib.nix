@@ -7,7 +7,8 @@
 #   lib/strings.nix, lib/lists.nix, lib/attrsets.nix, lib/sources.nix,
 #   lib/fileset/default.nix (see ./fileset.nix).
 # Registry entries (docs/UPSTREAM.md): U-LIB-WARN (warn, warnOnInstantiate),
-# U-LIB-SCOPE (makeScope, makeOverridable, extendMkDerivation).
+# U-LIB-SCOPE (makeScope, makeOverridable, extendMkDerivation), U-LIB-GETEXE
+# (getExe, getExe'; lib/meta.nix).
 #
 # Every function here behaves like its nixpkgs namesake for the inputs nixgen
 # produces; anything not listed is simply missing (an evaluation that needs it
@@ -237,8 +238,11 @@ let
         main = x.meta.mainProgram or (warn "getExe: Package ${x.name or "?"} does not have the meta.mainProgram attribute." (getName x));
       in
       getExe' x main;
+    # U-LIB-GETEXE: upstream's three assertions.
     getExe' = x: y:
       assert assertMsg (isDerivation x) "lib.meta.getExe': The first argument is of type ${b.typeOf x}, but it should be a derivation instead.";
+      assert assertMsg (b.isString y) "lib.meta.getExe': The second argument is of type ${b.typeOf y}, but it should be a string instead.";
+      assert assertMsg (b.match ".*/.*" y == null) "lib.meta.getExe': The second argument \"${y}\" is a nested path with a \"/\" character, but it should just be the name of the executable instead.";
       "${getBin x}/bin/${y}";
     isAttrsNonDerivation = x: b.isAttrs x && !isDerivation x;
     makeBinPath = pkgs: b.concatStringsSep ":" (b.map (p: "${getBin p}/bin") pkgs);

@@ -22,6 +22,8 @@
 #   U-TAILWINDCSS       tailwindcss_3 3.4.17, tailwindcss_4 4.3.2, tailwindcss = _3
 #   U-ESBUILD           esbuild 0.27.2
 #   U-BINDGEN-HOOK      rustPlatform.bindgenHook uses the set's own clang
+#   U-TRIVIAL-BUILDERS  runCommand's attributes reach the builder; writeText,
+#                       writeShellApplication take upstream's arguments (no `...`)
 # Aliases are added only with config.allowAliases (default true), as upstream.
 #
 # `rust-bin` is NOT defined here: it only exists once the rust-overlay
@@ -93,7 +95,7 @@ let
         outPath = "/nix/store/00000000000000000000000000000000-mock-${name}";
       };
 
-      # ---- trivial builders ---------------------------------------------
+      # ---- trivial builders (U-TRIVIAL-BUILDERS) ---------------------------
       runCommandWith = name: env: buildCommand:
         mkDerivation (env // { inherit name buildCommand; });
 
