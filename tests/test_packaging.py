@@ -27,7 +27,11 @@ pytestmark = pytest.mark.skipif(
     reason="`build` and `hatchling` are not installed (pip install -e '.[test]')",
 )
 
-TEMPLATES = sorted(p.name for p in (REPO / "templates").iterdir())
+TEMPLATES = sorted(
+    p.relative_to(REPO / "templates").as_posix()
+    for p in (REPO / "templates").rglob("*")
+    if p.is_file()
+)
 DATA = sorted(p.name for p in (REPO / "nixgen" / "data").iterdir() if p.suffix == ".toml")
 
 
@@ -53,7 +57,7 @@ def only(dist: Path, pattern: str) -> Path:
 def test_the_wheel_holds_templates_data_and_licence(dist: Path) -> None:
     with zipfile.ZipFile(only(dist, "*.whl")) as wheel:
         names = wheel.namelist()
-    assert [n for n in names if n.startswith("nixgen/templates/")] == [
+    assert sorted(n for n in names if n.startswith("nixgen/templates/")) == [
         f"nixgen/templates/{t}" for t in TEMPLATES
     ]
     assert {f"nixgen/data/{d}" for d in DATA} <= set(names)
