@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,12 @@ import pytest
 from click.testing import CliRunner
 from support.env import FIXTURES
 from support.fakehex import hex_tarball
-from support.fakes import failing_hex_packages, fake_fetchers, fetched
+from support.fakes import (
+    failing_hex_packages,
+    fake_fetchers,
+    fetched,
+    package_without_nif_modules,
+)
 from support.nifdep import hook
 from support.nifdepfixture import NifDepProject, nif_dep_project, package_files
 from support.nixeval import nix_available, nix_env, nix_eval_json
@@ -23,6 +29,7 @@ from support.nixeval import nix_available, nix_env, nix_eval_json
 from nixgen.cli import main
 from nixgen.constants import DEPS_FILE
 from nixgen.errors import InputError, NixgenError
+from nixgen.fetch.hex import HexConfig, fetch_hex_package
 from nixgen.fetch.nifdeps import read_nif_dep
 from nixgen.fetch.records import (
     KnownSources,
@@ -161,6 +168,24 @@ def test_a_target_without_an_artifact_is_recorded_with_the_reason() -> None:
     assert "x86_64-unknown-linux-musl.so.tar.gz is not in" in module.missing[1].reason
 
 
+def test_options_computed_by_code_are_recorded_as_missing_everywhere() -> None:
+    files = package_files("0.1.0")
+    native = files["lib/fake_nif/native.ex"].decode()
+    start = native.index("  use RustlerPrecompiled,")
+    end = native.index("  def add")
+    files["lib/fake_nif/native.ex"] = (
+        native[:start] + "  @opts Application.compile_env(:fake_nif, :nif, [])\n"
+        "  use RustlerPrecompiled, @opts\n\n" + native[end:]
+    ).encode()
+    tarball = hex_tarball("fake_nif", "0.1.0", files)
+    package = read_hex_tarball(tarball, "fake_nif", "0.1.0", sha256_hex(tarball))
+    entry = _entry("0.1.0", sha256_hex(tarball))
+    (module,) = read_nif_dep(entry, package, NifTargets(SYSTEMS, "musl", 28)).modules
+    assert module.artifacts == ()
+    assert [m.system for m in module.missing] == sorted(SYSTEMS)
+    assert all("computed by code" in m.reason for m in module.missing)
+
+
 def test_a_lock_without_nif_deps_fetches_no_package() -> None:
     project = load_project(FIXTURES / "deps_hex")
     request = DepsRequest(project, choose_top(project))
@@ -206,6 +231,30 @@ def test_a_new_version_in_the_lock_is_read_again(initialised: NifDepProject) -> 
     assert initialised.fetched == ["fake_nif", "fake_nif"]  # OTP 27: read again
     (deps,) = [c for c in changes if c.path == DEPS_FILE]
     assert '"otp": 27' in (deps.new or "")
+
+
+def test_init_reads_the_package_over_http_once(tmp_path: Path) -> None:
+    project = nif_dep_project(tmp_path)
+    with project.repo.serve() as url:
+        config = HexConfig(url, None, project.cache)
+        fetchers = project.fetchers(lambda entry: fetch_hex_package(entry, config))
+        apply_changes(project.root, plan_init(project.root, InitOptions(), force=False,
+                                              fetchers=fetchers))  # fmt: skip
+    assert project.repo.requests == ["/tarballs/fake_nif-0.1.0.tar"]
+    assert f'file = "{MUSL}";' in (project.root / DEPS_FILE).read_text(encoding="utf-8")
+
+
+def test_a_package_without_a_module_is_recorded_too(tmp_path: Path) -> None:
+    project = nif_dep_project(tmp_path)
+    fetchers = project.fetchers(package_without_nif_modules)
+    apply_changes(project.root, plan_init(project.root, InitOptions(), force=False,
+                                          fetchers=fetchers))  # fmt: skip
+    text = (project.root / DEPS_FILE).read_text(encoding="utf-8")
+    (record,) = [r for r in read_records(text) if isinstance(r, NifDepRecord)]
+    assert record.modules == ()
+    assert "nifDep" not in text
+    fetchers = project.fetchers(failing_hex_packages)  # read once: update needs no network
+    assert out_of_date(plan_update(project.root, force=False, fetchers=fetchers)) == []
 
 
 def test_a_missing_musl_artifact_stops_with_the_package_target_and_fix(tmp_path: Path) -> None:
@@ -292,3 +341,39 @@ def test_show_before_init_says_the_package_is_not_read(tmp_path: Path) -> None:
     (report,) = json.loads(_show(project.root, "--json"))["nif_deps"]
     assert (report["source"], report["record"]) == ("not-read", None)
     assert "package not read yet: `nixgen update` reads it" in _show(project.root)
+
+
+HARNESS = """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  outputs = { self, nixpkgs }:
+    let
+      pkgs = nixpkgs.legacyPackages.x86_64-linux;
+      deps = import ./nix/deps.nix {
+        inherit (pkgs) lib fetchgit fetchurl runCommand stdenv;
+        beamPackages = pkgs.beamMinimal28Packages;
+      };
+    in { drv = deps.fake_nif.drvPath; };
+}
+"""
+
+
+@pytest.mark.nix
+@pytest.mark.skipif(not nix_available(), reason="needs the `nix` command")
+def test_a_system_without_a_recorded_artifact_throws_naming_the_fix(
+    initialised: NifDepProject, tmp_path: Path
+) -> None:
+    settings = initialised.root / "nixgen.toml"
+    settings.write_text(settings.read_text().replace(', "x86_64-linux"]', "]"))
+    fetchers = initialised.fetchers(failing_hex_packages)  # the record covers fewer systems
+    apply_changes(initialised.root, plan_update(initialised.root, force=False, fetchers=fetchers))
+    assert '"x86_64-linux"' not in (initialised.root / "flake.nix").read_text()
+    harness = tmp_path / "harness"
+    (harness / "nix").mkdir(parents=True)
+    shutil.copy(initialised.root / DEPS_FILE, harness / DEPS_FILE)
+    (harness / "flake.nix").write_text(HARNESS, encoding="utf-8")
+    with pytest.raises(AssertionError) as info:
+        nix_eval_json(harness, "drv")
+    assert (
+        "nix/deps.nix: the NIF dependency fake_nif has no precompiled library recorded for "
+        'x86_64-linux: add "x86_64-linux" to `systems` in nixgen.toml and run `nixgen update`'
+    ) in str(info.value)

@@ -37,7 +37,6 @@ class NifStaging:
     """Strategy A for a NIF dependency: the upstream artifacts its preBuild stages, per system
     (NIF-DEPS.md §3.1; templates/nif-deps/stage.sh and check.sh)."""
 
-    record: NifDepRecord
     app: str  # where rustler_precompiled extracts the libraries
     unset: tuple[str, ...]  # the modules' force-build variables
     systems: tuple[tuple[str, tuple[tuple[str, NifArtifactRecord], ...]], ...]  # (module, artifact)
@@ -53,7 +52,8 @@ class HexPackage:
     builder: DepBuilder
     beam_deps: tuple[str, ...]
     prefetched: bool = False  # sha256 came from the fetch stage (old 7-element entry)
-    nif: NifStaging | None = None
+    nif_record: NifDepRecord | None = None  # a NIF dependency: what its package says
+    nif: NifStaging | None = None  # ... and what its build stages (None: no module uses it)
 
     @property
     def record(self) -> HexSource:
@@ -116,18 +116,16 @@ def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
         if isinstance(entry, HexLockEntry):
             package = _hex(entry, included, source_only, known)
             if name in nif_names and targets is not None and package.builder == "buildMix":
-                package = replace(package, nif=_nif_staging(entry, known, targets))
+                record = _nif_record(entry, known, targets)
+                staging = _nif_staging(entry, record, targets)
+                package = replace(package, nif_record=record, nif=staging)
             packages.append(package)
         else:
             packages.append(_git(entry, _git_source(entry, known), included, source_only))
     return DepsPlan(tuple(sorted(packages, key=lambda p: p.name)), closure, request.top.config_dir)
 
 
-def _nif_staging(
-    entry: HexLockEntry, known: KnownSources, targets: NifTargets
-) -> NifStaging | None:
-    """The upstream artifacts of a NIF dependency for every configured system; None when no
-    module of the package uses RustlerPrecompiled (nothing to stage)."""
+def _nif_record(entry: HexLockEntry, known: KnownSources, targets: NifTargets) -> NifDepRecord:
     record = known.nif_dep(entry, targets.otp, targets.libc, targets.systems)
     if record is None:
         raise InputError(
@@ -136,6 +134,14 @@ def _nif_staging(
             entry.where,
             f"run `{REGENERATE}` (it reads the Hex package once)",
         )
+    return record
+
+
+def _nif_staging(
+    entry: HexLockEntry, record: NifDepRecord, targets: NifTargets
+) -> NifStaging | None:
+    """The upstream artifacts of a NIF dependency for every configured system; None when no
+    module of the package uses RustlerPrecompiled (nothing to stage)."""
     if not record.modules:
         return None
     for module in record.modules:
@@ -151,7 +157,7 @@ def _nif_staging(
     )  # fmt: skip
     unset = tuple(sorted({v for m in record.modules for v in m.unset}))
     apps = sorted({m.app for m in record.modules})
-    return NifStaging(record, apps[0], unset, systems)
+    return NifStaging(apps[0], unset, systems)
 
 
 def _checked_file(artifact: NifArtifactRecord, entry: HexLockEntry) -> NifArtifactRecord:

@@ -139,12 +139,13 @@ def _dependency_names(data: Table, where: Position) -> tuple[str, ...]:
     lock does not depend on features or platform). Inherited ones (`workspace = true`) are
     left out: their name may be renamed in the workspace's table."""
     names = {
-        _crate_name(key, spec)
+        name
         for table in _dependency_tables(data, where)
         for key, spec in table.items()
         if not (isinstance(spec, dict) and spec.get("workspace") is True)
+        and isinstance(name := _crate_name(key, spec), str)  # `package = []`: not a name
     }
-    return tuple(sorted(n for n in names if isinstance(n, str)))
+    return tuple(sorted(names))
 
 
 def _version(value: object, where: Position) -> tuple[str | None, bool]:
