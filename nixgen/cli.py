@@ -21,7 +21,7 @@ from nixgen.fetch.records import load_known
 from nixgen.lock import project_lock
 from nixgen.resolve.project import load_project
 from nixgen.settings import load_settings
-from nixgen.show import show_json, show_text, sys_report
+from nixgen.show import nif_dep_reports, show_json, show_text, sys_report
 
 if TYPE_CHECKING:
     from nixgen.write import Change
@@ -118,9 +118,12 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     settings = load_settings(path)
     env = mix_env or (settings.mix_env if settings else "prod")
     project = load_project(path, env=env, hints=settings.nif_hints if settings else ())
-    deps = deps_reports(project, load_known(path), env=env)
+    known = load_known(path)
+    deps = deps_reports(project, known, env=env)
     native = sys_report(project)
-    text = show_json(project, deps, native) if as_json else show_text(project, deps, native)
+    nif_deps = nif_dep_reports(project, known)
+    render = show_json if as_json else show_text
+    text = render(project, deps, native, nif_deps)
     click.echo(text, nl=False)
 
 

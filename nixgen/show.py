@@ -6,13 +6,16 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from nixgen.emit.deps import DepsReport
 from nixgen.emit.nifs import crate_attr
 from nixgen.errors import Position, terminal_safe
+from nixgen.fetch.records import KnownSources, NifDepRecord
 from nixgen.model import AnyNif, Dynamic, MixDep, MixProject, Project
 from nixgen.resolve.cargo import cargo_lock_path, nif_packages
+from nixgen.resolve.precompiled import nif_dependencies
 from nixgen.resolve.syscrates import SysNeeds, sys_needs
 
 JSON_FORMAT = 1
@@ -40,14 +43,61 @@ def _snake(name: str) -> str:
 NativeReport = tuple[tuple[str, SysNeeds], ...]  # per NIF crate attribute
 
 
+@dataclass(frozen=True)
+class NifDepReport:
+    """A NIF dependency of a lock (a Hex package using rustler_precompiled) and what the
+    generated files recorded about it; no network."""
+
+    name: str
+    version: str
+    lock: str
+    # "upstream": every recorded target has an artifact; "unavailable": some have none (nixgen
+    # stops; building from source is not supported yet); "no-module": the package has no
+    # `use RustlerPrecompiled` module; "not-read": no record yet (`nixgen update` reads it).
+    source: str
+    record: NifDepRecord | None
+
+
+def nif_dep_reports(project: Project, known: KnownSources) -> tuple[NifDepReport, ...]:
+    """Each lock's NIF dependencies with the record read for its pinned tarball (any OTP and
+    libc: the newest run's)."""
+    records = [r for r in known.records() if isinstance(r, NifDepRecord)]
+    reports = []
+    for lock in project.locks:
+        for entry in nif_dependencies(lock).entries:
+            checksum = (entry.outer_checksum or "").lower()
+            record = next(
+                (r for r in records
+                 if (r.package, r.version, r.outer_checksum) == (entry.package, entry.version,
+                                                                 checksum)),
+                None,
+            )  # fmt: skip
+            reports.append(
+                NifDepReport(entry.name, entry.version, lock.path, _nif_source(record), record)
+            )
+    return tuple(reports)
+
+
+def _nif_source(record: NifDepRecord | None) -> str:
+    if record is None:
+        return "not-read"
+    if not record.modules:
+        return "no-module"
+    return "unavailable" if any(m.missing for m in record.modules) else "upstream"
+
+
 def show_json(
-    project: Project, deps: tuple[DepsReport, ...] = (), native: NativeReport = ()
+    project: Project,
+    deps: tuple[DepsReport, ...] = (),
+    native: NativeReport = (),
+    nif_deps: tuple[NifDepReport, ...] = (),
 ) -> str:
     document = {
         "format": JSON_FORMAT,
         "project": to_jsonable(project),
         "deps": to_jsonable(deps),
         "native": [_native_json(crate, needs) for crate, needs in native],
+        "nif_deps": to_jsonable(nif_deps),
     }
     text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     # json escapes C0 controls itself; DEL, C1 and bidi overrides become \\u escapes too, so
@@ -69,10 +119,38 @@ def _native_json(crate: str, needs: SysNeeds) -> dict[str, Any]:
 
 
 def show_text(
-    project: Project, deps: tuple[DepsReport, ...] = (), native: NativeReport = ()
+    project: Project,
+    deps: tuple[DepsReport, ...] = (),
+    native: NativeReport = (),
+    nif_deps: tuple[NifDepReport, ...] = (),
 ) -> str:
-    lines = [*_text(project), *_native_text(native), *_deps_text(deps)]
+    lines = [*_text(project), *_native_text(native), *_deps_text(deps), *_nif_deps_text(nif_deps)]
     return terminal_safe("\n".join(lines)) + "\n"
+
+
+_NIF_SOURCES = {
+    "upstream": "upstream artifacts (strategy A)",
+    "unavailable": "no upstream artifact for some targets (building from source is not "
+    "supported yet)",
+    "no-module": "no `use RustlerPrecompiled` module in the package: built as a plain dep",
+    "not-read": "package not read yet: `nixgen update` reads it",
+}
+
+
+def _nif_deps_text(reports: tuple[NifDepReport, ...]) -> Iterator[str]:
+    if reports:
+        yield ""
+        yield "NIF dependencies (RustlerPrecompiled; from the lock and nix/deps.nix):"
+    for report in reports:
+        record = report.record
+        targets = f" for OTP {record.otp}, {record.libc}" if record and record.modules else ""
+        yield f"  {report.name} {report.version} ({report.lock}): {_NIF_SOURCES[report.source]}"
+        yield from ([f"    read{targets}"] if targets else [])
+        for module in record.modules if record else ():
+            unset = f"; unsets {', '.join(module.unset)}" if module.unset else ""
+            yield f"    {module.module} (app {module.app}{unset})"
+            yield from (f"      {a.system}: {a.file}" for a in module.artifacts)
+            yield from (f"      {m.system}: ! {m.reason}" for m in module.missing)
 
 
 def _native_text(native: NativeReport) -> Iterator[str]:

@@ -37,8 +37,9 @@ def test_nif_dependencies_are_named_in_a_note() -> None:
     notes = [n for n in closure.notes if "prebuilt NIF" in n]
     assert notes == [
         "explorer download a prebuilt NIF while compiling (RustlerPrecompiled), which the Nix "
-        "sandbox forbids: nixgen does not build NIF dependencies from source yet, so provide "
-        "them in nix/overrides.nix (see README, Limitations)"]
+        "sandbox forbids: nix/deps.nix fetches the upstream library pinned by each package's "
+        "checksum file and stages it (`nixgen show` lists them); building NIF dependencies "
+        "from source is not supported yet (see README, NIF dependencies)"]
 
 
 def test_no_note_without_nif_dependencies() -> None:

@@ -764,7 +764,8 @@ def test_corpus_lock_count() -> None:
 def test_corpus_lock_evaluates(lock: str, tmp_path: Path) -> None:
     repo = CORPUS / lock.split("/", 1)[0]
     directory, project, top = depseval.project_for_lock(repo, CORPUS / lock)
-    plan = plan_deps(DepsRequest(project, top), offline(DepsRequest(project, top)))
+    request = depseval.pinned_request(project, top)
+    plan = plan_deps(request, offline(request))
     text = depseval.generate(project, top)
     assert text == full_text(plan)
     drv_paths = depseval.evaluate(directory, text, tmp_path)

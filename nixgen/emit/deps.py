@@ -7,9 +7,15 @@ from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
 from nixgen.constants import HEXPM, REGENERATE
-from nixgen.emit.render import check_store_name, render
+from nixgen.emit.render import check_store_name, render, templates_dir
 from nixgen.errors import InputError, NixgenError, ResolveError
-from nixgen.fetch.records import GitSourceInfo, HexSource, KnownSources
+from nixgen.fetch.records import (
+    GitSourceInfo,
+    HexSource,
+    KnownSources,
+    NifArtifactRecord,
+    NifDepRecord,
+)
 from nixgen.model import (
     Dynamic,
     DynamicDep,
@@ -18,11 +24,22 @@ from nixgen.model import (
     Project,
 )
 from nixgen.resolve.closure import Closure
-from nixgen.resolve.project import DepsRequest, deps_closure, lock_of
+from nixgen.resolve.precompiled import nif_dependencies
+from nixgen.resolve.project import DepsRequest, NifTargets, deps_closure, lock_of
 
 __all__ = ["DepsRequest", "lock_of"]
 # The beamPackages function that builds a dependency; sourceOnly: files only (`compile: false`).
 DepBuilder = Literal["buildMix", "buildRebar3", "buildErlangMk", "sourceOnly"]
+
+
+@dataclass(frozen=True)
+class NifStaging:
+    """Strategy A for a NIF dependency: the upstream artifacts its preBuild stages, per system
+    (NIF-DEPS.md §3.1; templates/nif-deps/stage.sh and check.sh)."""
+
+    app: str  # where rustler_precompiled extracts the libraries
+    unset: tuple[str, ...]  # the modules' force-build variables
+    systems: tuple[tuple[str, tuple[tuple[str, NifArtifactRecord], ...]], ...]  # (module, artifact)
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,8 @@ class HexPackage:
     builder: DepBuilder
     beam_deps: tuple[str, ...]
     prefetched: bool = False  # sha256 came from the fetch stage (old 7-element entry)
+    nif_record: NifDepRecord | None = None  # a NIF dependency: what its package says
+    nif: NifStaging | None = None  # ... and what its build stages (None: no module uses it)
 
     @property
     def record(self) -> HexSource:
@@ -69,6 +88,10 @@ class DepsPlan:
     closure: Closure
     app_config: str | None  # config directory relative to the root, for appConfigPath
 
+    @property
+    def nif_deps(self) -> tuple[HexPackage, ...]:
+        return tuple(p for p in self.packages if isinstance(p, HexPackage) and p.nif)
+
 
 def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
     """The packages of the release closure; every git dep and old 7-element Hex entry among
@@ -81,6 +104,8 @@ def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
     # In-repository path deps are built by Mix inside the release, not here
     # (docs/UPSTREAM.md U-MIX-DEPS-COMPILE-PATH): no attribute, and no edge to one.
     included = set(closure.included)
+    nif_names = set(nif_dependencies(lock).apps) & included
+    targets = request.nif_targets() if nif_names - request.provided else None
     packages: list[Package] = []
     for name in closure.included:
         if name in request.provided:
@@ -89,10 +114,72 @@ def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
         assert entry is not None
         source_only = flags.get(name, False)
         if isinstance(entry, HexLockEntry):
-            packages.append(_hex(entry, included, source_only, known))
+            package = _hex(entry, included, source_only, known)
+            if name in nif_names and targets is not None and package.builder == "buildMix":
+                record = _nif_record(entry, known, targets)
+                staging = _nif_staging(entry, record, targets)
+                package = replace(package, nif_record=record, nif=staging)
+            packages.append(package)
         else:
             packages.append(_git(entry, _git_source(entry, known), included, source_only))
     return DepsPlan(tuple(sorted(packages, key=lambda p: p.name)), closure, request.top.config_dir)
+
+
+def _nif_record(entry: HexLockEntry, known: KnownSources, targets: NifTargets) -> NifDepRecord:
+    record = known.nif_dep(entry, targets.otp, targets.libc, targets.systems)
+    if record is None:
+        raise InputError(
+            f"NIF dependency {entry.name!r} has not been read for OTP {targets.otp} "
+            f"({targets.libc}, {', '.join(targets.systems)})",
+            entry.where,
+            f"run `{REGENERATE}` (it reads the Hex package once)",
+        )
+    return record
+
+
+def _nif_staging(
+    entry: HexLockEntry, record: NifDepRecord, targets: NifTargets
+) -> NifStaging | None:
+    """The upstream artifacts of a NIF dependency for every configured system; None when no
+    module of the package uses RustlerPrecompiled (nothing to stage)."""
+    if not record.modules:
+        return None
+    for module in record.modules:
+        for missing in module.missing:
+            if missing.system in targets.systems:
+                raise _no_artifact(entry, module.module, missing.system, missing.reason, targets)
+    systems = tuple(
+        (system, tuple(
+            (m.module, _checked_file(a, entry)) for m in record.modules for a in m.artifacts
+            if a.system == system
+        ))
+        for system in sorted(targets.systems)
+    )  # fmt: skip
+    unset = tuple(sorted({v for m in record.modules for v in m.unset}))
+    apps = sorted({m.app for m in record.modules})
+    return NifStaging(apps[0], unset, systems)
+
+
+def _checked_file(artifact: NifArtifactRecord, entry: HexLockEntry) -> NifArtifactRecord:
+    """The file name becomes a store name and a path in the staging cache: no `/`, no space."""
+    check_store_name(artifact.file, f"the artifact file of {entry.name!r}", entry.where)
+    return artifact
+
+
+def _no_artifact(
+    entry: HexLockEntry, module: str, system: str, reason: str, targets: NifTargets
+) -> ResolveError:
+    changes = [f"remove {system!r} from `systems`"]
+    if system.endswith("-linux") and targets.libc == "musl":
+        changes.insert(0, 'set libc = "gnu"')
+    return ResolveError(
+        f"NIF dependency {entry.name} {entry.version}: no precompiled library of {module} for "
+        f"{system} ({targets.libc if system.endswith('-linux') else 'darwin'}, OTP "
+        f"{targets.otp}): {reason}",
+        entry.where,
+        "nixgen cannot build NIF dependencies from source yet (strategy B is a later step): "
+        f"in nixgen.toml {' or '.join(changes)}, then run `{REGENERATE}`",
+    )
 
 
 def _git_source(entry: GitLockEntry, known: KnownSources) -> GitSourceInfo:
@@ -207,7 +294,13 @@ def _git(
 
 def render_deps(plan: DepsPlan) -> str:
     """The body of nix/deps.nix (generate adds the header)."""
-    return render("deps.nix.j2", plan=plan, packages=plan.packages)
+    nif = {name: nif_snippet(name) for name in ("stage", "check")} if plan.nif_deps else {}
+    return render("deps.nix.j2", plan=plan, packages=plan.packages, nif=nif)
+
+
+def nif_snippet(name: str) -> str:
+    """templates/nif-deps/<name>.sh, included verbatim into a build hook."""
+    return (templates_dir() / "nif-deps" / f"{name}.sh").read_text(encoding="utf-8").rstrip("\n")
 
 
 @dataclass(frozen=True)

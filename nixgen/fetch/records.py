@@ -3,9 +3,11 @@ the generated files, one reader, and `KnownSources`, the sources a run need not 
 
 Each record has a `kind`: "mix-git" (a git dep of mix.lock: its fetchgit hash and what its
 checkout says), "cargo-git" (a Cargo git source of a NIF crate: its fetchgit hash), "hex" (a
-Hex package: its tarball sha256, fetched for old 7-element mix.lock entries that lack it) and
-"crate" (a NIF crate of nix/nifs.nix). Every Mix dep and every crate has one, so `update` can
-say what changed by comparing the records of the old and the new file.
+Hex package: its tarball sha256, fetched for old 7-element mix.lock entries that lack it),
+"crate" (a NIF crate of nix/nifs.nix) and "nif-dep" (a dependency that uses RustlerPrecompiled:
+the upstream artifact of each of its modules per configured system, read from its Hex package).
+Every Mix dep and every crate has one, so `update` can say what changed by comparing the
+records of the old and the new file.
 
 Files written before records had a kind are still read: `# nixgen-source:` without `kind`
 (mix-git), `# nixgen-cargo-git:` and `# nixgen-hex: <pkg> <version> <sha256>`.
@@ -24,7 +26,7 @@ from nixgen.constants import DEPS_FILE, NIFS_FILE
 from nixgen.emit.render import check_store_name
 from nixgen.errors import InputError, NixgenError, Position, shorten
 from nixgen.fetch.nar import any_to_sri
-from nixgen.model import GitLockEntry
+from nixgen.model import GitLockEntry, HexLockEntry
 from nixgen.readers.text import is_special, read_text_lenient
 
 RECORD = "# nixgen-source: "
@@ -96,8 +98,65 @@ class CrateRecord:
     manifest: str
 
 
-Record = GitSourceInfo | CargoGitSource | HexSource | CrateRecord
-Kind = Literal["mix-git", "cargo-git", "hex", "crate"]
+@dataclass(frozen=True)
+class NifArtifactRecord:
+    """The upstream artifact rustler_precompiled loads for one module on one system."""
+
+    system: str
+    file: str  # its upstream file name, <lib_name>.so.tar.gz
+    url: str
+    sha256: str  # base16, from the package's checksum file
+
+    @property
+    def sri(self) -> str:
+        return any_to_sri("sha256", self.sha256)
+
+
+@dataclass(frozen=True)
+class NifMissing:
+    """Why a module has no usable upstream artifact on a system."""
+
+    system: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class NifModuleRecord:
+    """One `use RustlerPrecompiled` module of a NIF dependency."""
+
+    module: str  # as in its checksum file's name: Elixir.Foo.Native
+    app: str  # its `otp_app` (where the library is extracted)
+    unset: tuple[str, ...]  # the variables its body reads (force-build switches)
+    artifacts: tuple[NifArtifactRecord, ...]  # sorted by system
+    missing: tuple[NifMissing, ...] = ()  # sorted by system
+
+    def systems(self) -> set[str]:
+        return {a.system for a in self.artifacts} | {m.system for m in self.missing}
+
+
+@dataclass(frozen=True)
+class NifDepRecord:
+    """A NIF dependency (a Hex package using RustlerPrecompiled) as read from its verified
+    tarball, for one OTP major and libc; valid while mix.lock pins the same tarball."""
+
+    kind: ClassVar[str] = "nif-dep"
+    name: str  # the mix.lock key
+    package: str
+    version: str
+    outer_checksum: str  # base16 sha256 of the tarball it was read from
+    otp: int
+    libc: str
+    modules: tuple[NifModuleRecord, ...]  # none: no module uses RustlerPrecompiled
+
+    def key(self) -> tuple[str, str, str, int, str]:
+        return (self.package, self.version, self.outer_checksum, self.otp, self.libc)
+
+    def covers(self, systems: Iterable[str]) -> bool:
+        return all(set(systems) <= m.systems() for m in self.modules)
+
+
+Record = GitSourceInfo | CargoGitSource | HexSource | CrateRecord | NifDepRecord
+Kind = Literal["mix-git", "cargo-git", "hex", "crate", "nif-dep"]
 
 
 def record_line(record: Record) -> str:
@@ -116,6 +175,7 @@ class KnownSources:
         self._mix_git: dict[tuple[str, str, bool, str | None], GitSourceInfo] = {}
         self._cargo_git: dict[tuple[str, str], CargoGitSource] = {}
         self._hex: dict[tuple[str, str], HexSource] = {}
+        self._nif_deps: dict[tuple[str, str, str, int, str], NifDepRecord] = {}
         for record in records:
             self._add(record)
 
@@ -126,13 +186,18 @@ class KnownSources:
             self._cargo_git[record.key()] = record
         elif isinstance(record, HexSource) and (key := record.key()) is not None:
             self._hex[key] = record
+        elif isinstance(record, NifDepRecord):
+            self._nif_deps[record.key()] = record
 
     def adding(self, records: Iterable[Record]) -> KnownSources:
         """These sources and `records` (a new value; this one is unchanged)."""
         return KnownSources([*self.records(), *records])
 
     def records(self) -> tuple[Record, ...]:
-        return (*self._mix_git.values(), *self._cargo_git.values(), *self._hex.values())
+        return (
+            *self._mix_git.values(), *self._cargo_git.values(), *self._hex.values(),
+            *self._nif_deps.values(),
+        )  # fmt: skip
 
     def mix_git(self, entry: GitLockEntry) -> GitSourceInfo | None:
         return self._mix_git.get((entry.url, entry.rev, entry.submodules, source_root(entry)))
@@ -142,6 +207,15 @@ class KnownSources:
 
     def hex(self, package: str, version: str) -> HexSource | None:
         return self._hex.get((package, version))
+
+    def nif_dep(
+        self, entry: HexLockEntry, otp: int, libc: str, systems: Iterable[str]
+    ) -> NifDepRecord | None:
+        """The record read from the tarball `entry` pins, for that OTP and libc and covering
+        every system; a changed version or checksum, OTP, libc or a new system: None."""
+        checksum = (entry.outer_checksum or "").lower()
+        found = self._nif_deps.get((entry.package, entry.version, checksum, otp, libc))
+        return found if found is not None and found.covers(systems) else None
 
 
 def source_root(entry: GitLockEntry) -> str | None:
@@ -238,11 +312,62 @@ def _crate(data: dict[str, Any], where: Position) -> CrateRecord:
     return CrateRecord(attr, manifest)
 
 
+def _nif_dep(data: dict[str, Any], where: Position) -> NifDepRecord:
+    name, package, version, checksum, libc = _strings(
+        data, where, "name", "package", "version", "outer_checksum", "libc"
+    )
+    otp = data.get("otp")
+    if not isinstance(otp, int) or isinstance(otp, bool):
+        raise _damaged("`otp` must be an integer", where)
+    if not _HEX_SHA256.fullmatch(checksum):
+        raise _damaged("`outer_checksum` is not a base16 sha256 hash", where)
+    modules = [_nif_module(m, where) for m in _objects(data.get("modules"), "modules", where)]
+    return NifDepRecord(
+        _store_name(name, "`name`", where), _store_name(package, "`package`", where),
+        _store_name(version, "`version`", where), checksum, otp, libc, tuple(modules),
+    )  # fmt: skip
+
+
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MODULE_NAME = re.compile(r"[A-Za-z0-9_.]+")
+
+
+def _nif_module(data: dict[str, Any], where: Position) -> NifModuleRecord:
+    module, app = _strings(data, where, "module", "app")
+    if not _MODULE_NAME.fullmatch(module):
+        raise _damaged(f"`module` {shorten(module)!r} is not a module name", where)
+    unset = _names(data.get("unset"), "unset", where)
+    if odd := [v for v in unset if not _SHELL_NAME.fullmatch(v)]:
+        raise _damaged(f"`unset` holds {shorten(odd[0])!r}, not a variable name", where)
+    artifacts = tuple(
+        _nif_artifact(a, where) for a in _objects(data.get("artifacts"), "artifacts", where)
+    )
+    missing = tuple(
+        NifMissing(*_strings(m, where, "system", "reason"))
+        for m in _objects(data.get("missing", []), "missing", where)
+    )
+    return NifModuleRecord(module, _store_name(app, "`app`", where), unset, artifacts, missing)
+
+
+def _nif_artifact(data: dict[str, Any], where: Position) -> NifArtifactRecord:
+    system, file, url, sha256 = _strings(data, where, "system", "file", "url", "sha256")
+    if not _HEX_SHA256.fullmatch(sha256):
+        raise _damaged("`sha256` is not a base16 sha256 hash", where)
+    return NifArtifactRecord(system, _store_name(file, "`file`", where), url, sha256)
+
+
+def _objects(value: object, key: str, where: Position) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _damaged(f"`{key}` must be a list of objects", where)
+    return value
+
+
 _READERS: dict[str, Callable[[dict[str, Any], Position], Record]] = {
     "mix-git": _mix_git,
     "cargo-git": _cargo_git,
     "hex": _hex,
     "crate": _crate,
+    "nif-dep": _nif_dep,
 }
 
 

@@ -4,7 +4,9 @@ planning, so the planners are pure functions of the project, the settings and th
 What is needed: the git deps of mix.lock in the release closure (and the old 7-element Hex
 entries in it, which lack the tarball checksum), and the Cargo git sources of the NIF crates'
 locks. A git dep's own deps are only known once it is fetched, and may bring more into the
-closure: the stage repeats until nothing needed is unknown.
+closure: the stage repeats until nothing needed is unknown. NIF dependencies (Hex packages that
+use RustlerPrecompiled) of the closure are read from their verified Hex tarball once per locked
+version, OTP major and libc (nixgen/fetch/nifdeps.py).
 """
 
 from __future__ import annotations
@@ -17,14 +19,24 @@ from nixgen.fetch.cargo_git import git_sources
 from nixgen.fetch.checkouts import GitCheckouts, fetch_mix_git
 from nixgen.fetch.gateway import SubprocessRunner
 from nixgen.fetch.git import GitPrefetcher, Prefetcher, hex_tarball_sha256
+from nixgen.fetch.hex import HexConfig, fetch_hex_package
+from nixgen.fetch.nifdeps import read_nif_dep
 from nixgen.fetch.records import CargoGitSource, HexSource, KnownSources, Record
 from nixgen.model import GitLockEntry, HexLockEntry, Project
+from nixgen.readers.hex_tarball import HexPackage
 from nixgen.resolve.cargo import cargo_lock_path, nif_packages
-from nixgen.resolve.project import DepsRequest, deps_closure, lock_of
+from nixgen.resolve.precompiled import nif_dependencies
+from nixgen.resolve.project import DepsRequest, NifTargets, deps_closure, lock_of
 
 # sha256 (base16) of https://repo.hex.pm/tarballs/<pkg>-<version>.tar
 HexHasher = Callable[[str, str], str]
 Progress = Callable[[int, int, str], None]  # (n, m, what): the n-th of m fetches starts
+# The verified Hex package a mix.lock entry pins (nixgen/fetch/hex.py).
+HexPackages = Callable[[HexLockEntry], HexPackage]
+
+
+def no_hex_packages(entry: HexLockEntry) -> HexPackage:
+    raise AssertionError(f"no Hex package fetcher given (needed for {entry.name})")
 
 
 @dataclass(frozen=True)
@@ -34,11 +46,18 @@ class Fetchers:
     checkouts: GitCheckouts  # git deps of mix.lock: hash and a checkout to read
     prefetcher: Prefetcher  # Cargo git sources: hash only
     hex_hasher: HexHasher  # old 7-element mix.lock entries
+    hex_packages: HexPackages = no_hex_packages  # NIF dependencies' packages
 
 
 def default_fetchers() -> Fetchers:
     git = GitPrefetcher(SubprocessRunner(), use_nix_prefetch_git=False)
-    return Fetchers(checkouts=git, prefetcher=git, hex_hasher=hex_tarball_sha256)
+    config = HexConfig.from_env()
+    return Fetchers(
+        checkouts=git,
+        prefetcher=git,
+        hex_hasher=hex_tarball_sha256,
+        hex_packages=lambda entry: fetch_hex_package(entry, config),
+    )
 
 
 @dataclass(frozen=True)
@@ -81,7 +100,20 @@ class HexNeed:
         return HexSource(self.entry.name, self.entry.version, self.entry.package, sha256)
 
 
-Need = MixGitNeed | CargoGitNeed | HexNeed
+@dataclass(frozen=True)
+class NifDepNeed:
+    entry: HexLockEntry
+    targets: NifTargets
+
+    @property
+    def what(self) -> str:
+        return f"{self.entry.package} {self.entry.version} (NIF artifacts)"
+
+    def fetch(self, fetchers: Fetchers) -> Record:
+        return read_nif_dep(self.entry, fetchers.hex_packages(self.entry), self.targets)
+
+
+Need = MixGitNeed | CargoGitNeed | HexNeed | NifDepNeed
 
 
 def fetch_sources(
@@ -129,7 +161,26 @@ def _unknown_deps(request: DepsRequest, known: KnownSources) -> list[Need]:
         entry = lock.get(name)
         if name not in request.provided and entry is not None:
             needed.update((name, need) for need in _unknown_entry(entry, known))
-    return [needed[name] for name in sorted(needed)]
+    nif_needs = _unknown_nif_deps(request, known, set(closure.included) - request.provided)
+    return [needed[name] for name in sorted(needed)] + nif_needs
+
+
+def _unknown_nif_deps(request: DepsRequest, known: KnownSources, included: set[str]) -> list[Need]:
+    """The NIF dependencies of the closure without a record for the flake's targets (the BEAM
+    is only chosen when there is one)."""
+    entries = [
+        e
+        for e in nif_dependencies(lock_of(request.project, request.top)).entries
+        if e.name in included
+    ]
+    if not entries:
+        return []
+    targets = request.nif_targets()
+    return [
+        NifDepNeed(e, targets)
+        for e in entries
+        if known.nif_dep(e, targets.otp, targets.libc, targets.systems) is None
+    ]
 
 
 def _unknown_entry(entry: GitLockEntry | HexLockEntry, known: KnownSources) -> Iterator[Need]:

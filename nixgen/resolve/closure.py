@@ -219,8 +219,8 @@ PRECOMPILED = "rustler_precompiled"
 
 def _nif_dependency_notes(lock: MixLock, included: set[str]) -> list[str]:
     """Deps that fetch a prebuilt NIF while compiling (RustlerPrecompiled): the Nix sandbox has
-    no network, so they fail to build until they are built from source (docs/UPSTREAM.md
-    U-RUSTLER-PRECOMPILED-DECIDE; README, Limitations)."""
+    no network, so nix/deps.nix stages the upstream library for them (strategy A,
+    docs/UPSTREAM.md U-RUSTLER-PRECOMPILED-DECIDE; README, NIF dependencies)."""
     names = sorted(
         e.name
         for e in lock.entries
@@ -232,6 +232,7 @@ def _nif_dependency_notes(lock: MixLock, included: set[str]) -> list[str]:
         return []
     return [
         f"{', '.join(names)} download a prebuilt NIF while compiling (RustlerPrecompiled), "
-        "which the Nix sandbox forbids: nixgen does not build NIF dependencies from source "
-        "yet, so provide them in nix/overrides.nix (see README, Limitations)"
+        "which the Nix sandbox forbids: nix/deps.nix fetches the upstream library pinned by "
+        "each package's checksum file and stages it (`nixgen show` lists them); building NIF "
+        "dependencies from source is not supported yet (see README, NIF dependencies)"
     ]

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from nixgen.constants import DEFAULT_SYSTEMS, Libc
 from nixgen.errors import InputError, Position, ResolveError
 from nixgen.model import Dynamic, MixLock, MixProject, ModuleHint, PathDep, Project
 from nixgen.paths import join
 from nixgen.readers.project import read_inputs
+from nixgen.resolve.beam import choose_beam
 from nixgen.resolve.closure import Closure, GitEdges, release_closure
 from nixgen.resolve.nifs import resolve
 from nixgen.settings import Settings
@@ -71,11 +73,33 @@ class DepsRequest:
     top: MixProject
     env: str = "prod"
     provided: frozenset[str] = frozenset()  # deps the user defines in nix/overrides.nix
+    # What NIF dependencies' artifacts are chosen for: the flake's systems, libc and BEAM
+    # (nixgen.toml's `otp`/`elixir` pins, else the project's; chosen only when needed).
+    systems: tuple[str, ...] = DEFAULT_SYSTEMS
+    libc: Libc = "musl"
+    otp_pin: str | None = None
+    elixir_pin: str | None = None
+
+    def nif_targets(self) -> NifTargets:
+        beam = choose_beam(self.project.tool_versions, self.top, self.otp_pin, self.elixir_pin)
+        return NifTargets(self.systems, self.libc, beam.otp)
+
+
+@dataclass(frozen=True)
+class NifTargets:
+    """Where NIF dependencies must load: each system, with this libc and OTP major."""
+
+    systems: tuple[str, ...]
+    libc: Libc
+    otp: int
 
 
 def deps_request(project: Project, settings: Settings) -> DepsRequest:
     """The Mix project released and its deps, as the fetch stage and planning see them."""
-    return DepsRequest(project, choose_top(project), settings.mix_env, settings.provided_deps)
+    return DepsRequest(
+        project, choose_top(project), settings.mix_env, settings.provided_deps,
+        settings.systems, settings.libc, settings.otp, settings.elixir,
+    )  # fmt: skip
 
 
 def lock_of(project: Project, top: MixProject) -> MixLock:

@@ -37,10 +37,17 @@ HARNESS = """{
 
 def generate(project: Project, top: MixProject | None = None, env: str = "prod") -> str:
     """deps.nix for `top` (default: the first Mix project), git sources from fake checkouts and
-    old 7-element entries hashed by `fake_hex_hash`."""
-    request = DepsRequest(project, top or project.mix_projects[0], env)
+    old 7-element entries hashed by `fake_hex_hash`; NIF dependencies are read for OTP 28
+    (whatever the project pins: only deps.nix is evaluated)."""
+    request = pinned_request(project, top or project.mix_projects[0], env)
     plan = plan_deps(request, fetched(project, request))
     return with_header(render_deps(plan), REGENERATE)
+
+
+def pinned_request(project: Project, top: MixProject, env: str = "prod") -> DepsRequest:
+    """A request whose NIF dependencies are read for OTP 28 and Elixir 1.18, whatever the
+    project pins (a corpus project may pin an OTP nixpkgs no longer has)."""
+    return DepsRequest(project, top, env, otp_pin="28", elixir_pin="1.18")
 
 
 def project_for_lock(repo: Path, lock: Path) -> tuple[Path, Project, MixProject]:

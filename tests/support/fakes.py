@@ -15,8 +15,9 @@ from pathlib import Path
 from nixgen.fetch.checkouts import GitCheckouts
 from nixgen.fetch.git import Prefetcher
 from nixgen.fetch.records import KnownSources
-from nixgen.fetch.stage import Fetchers, Progress, fetch_sources
-from nixgen.model import GitLockEntry, Project
+from nixgen.fetch.stage import Fetchers, HexPackages, Progress, fetch_sources
+from nixgen.model import GitLockEntry, HexLockEntry, Project
+from nixgen.readers.hex_tarball import HexPackage
 from nixgen.resolve.project import DepsRequest
 
 
@@ -143,15 +144,28 @@ def fake_hex_hash(package: str, version: str) -> str:
     return hashlib.sha256(f"{package}-{version}.tar".encode()).hexdigest()
 
 
+def package_without_nif_modules(entry: HexLockEntry) -> HexPackage:
+    """A stand-in for a NIF dependency's Hex package that tests cannot fetch (the corpus
+    locks): no files, so no `use RustlerPrecompiled` module and nothing to stage."""
+    return HexPackage(entry.package, entry.version, (entry.outer_checksum or "0" * 64).lower(), {})
+
+
+def failing_hex_packages(entry: HexLockEntry) -> HexPackage:
+    raise AssertionError(f"the Hex package of {entry.name} was fetched")
+
+
 def fake_fetchers(
     project: Project,
     checkouts: GitCheckouts | None = None,
     prefetcher: Prefetcher | None = None,
+    hex_packages: HexPackages = package_without_nif_modules,
 ) -> Fetchers:
-    """Offline fetchers for `project`: fake checkouts, FakePrefetcher, fake_hex_hash."""
+    """Offline fetchers for `project`: fake checkouts, FakePrefetcher, fake_hex_hash, and NIF
+    dependencies read as packages without modules (`hex_packages`)."""
     return Fetchers(
-        checkouts or fake_checkouts(project), prefetcher or FakePrefetcher(), fake_hex_hash
-    )
+        checkouts or fake_checkouts(project), prefetcher or FakePrefetcher(), fake_hex_hash,
+        hex_packages,
+    )  # fmt: skip
 
 
 def fetched(

@@ -1,0 +1,64 @@
+"""The fixtures/nif_dep project made ready to run: its app copied, the fake_nif Hex package of
+the chosen version packed (tests/support/fakehex.py) into a file:// repository, and mix.lock
+written with that tarball's checksums, so `init` reads the package as from hex.pm."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from nixgen.fetch.hex import HexConfig, fetch_hex_package
+from nixgen.fetch.stage import Fetchers, HexPackages
+from nixgen.model import HexLockEntry
+from nixgen.readers.hex_tarball import HexPackage
+from nixgen.resolve.project import load_project
+from support.env import FIXTURES
+from support.fakehex import FakeHexRepo, hex_tarball, lock_line
+from support.fakes import fake_fetchers
+
+FIXTURE = FIXTURES / "nif_dep"
+RUSTLER_PRECOMPILED_LINE = (
+    '  "rustler_precompiled": {:hex, :rustler_precompiled, "0.8.4", "' + "3" * 64
+    + '", [:mix], [], "hexpm", "' + "4" * 64 + '"},\n'
+)  # fmt: skip
+FAKE_NIF_DEPS = (
+    '[{:rustler_precompiled, "~> 0.8", [hex: :rustler_precompiled, repo: "hexpm", '
+    "optional: false]}]"
+)
+
+
+@dataclass
+class NifDepProject:
+    root: Path
+    repo: FakeHexRepo
+    cache: Path
+    fetched: list[str]
+
+    def hex_packages(self) -> HexPackages:
+        config = HexConfig(self.repo.file_url, None, self.cache)
+
+        def fetch(entry: HexLockEntry) -> HexPackage:
+            self.fetched.append(entry.name)
+            return fetch_hex_package(entry, config)
+
+        return fetch
+
+    def fetchers(self, hex_packages: HexPackages | None = None) -> Fetchers:
+        return fake_fetchers(load_project(self.root), hex_packages=hex_packages or self.hex_packages())
+
+
+def package_files(version: str) -> dict[str, bytes]:
+    base = FIXTURE / "hex" / f"fake_nif-{version}"
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in base.rglob("*") if p.is_file()}
+
+
+def nif_dep_project(tmp: Path, version: str = "0.1.0") -> NifDepProject:
+    root = tmp / "app"
+    shutil.copytree(FIXTURE / "app", root)
+    repo = FakeHexRepo(tmp / "hexrepo")
+    tarball = hex_tarball("fake_nif", version, package_files(version))
+    repo.add("fake_nif", version, tarball)
+    lock = "%{\n" + lock_line("fake_nif", version, tarball, FAKE_NIF_DEPS) + RUSTLER_PRECOMPILED_LINE + "}\n"
+    (root / "mix.lock").write_text(lock, encoding="utf-8")
+    return NifDepProject(root, repo, tmp / "cache", [])
