@@ -178,8 +178,15 @@ def inputs(root: Path) -> list[Path]:
     """The files nixgen reads, relative to the project (nixgen.toml whether or not present;
     nix/deps.nix and nix/nifs.nix, with their `# nixgen-source:` records, when init could
     write them)."""
-    names = {"mix.exs", "mix.lock", "Cargo.toml", "Cargo.lock", ".tool-versions", "deps.nix",
-             "nifs.nix"}
+    names = {
+        "mix.exs",
+        "mix.lock",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".tool-versions",
+        "deps.nix",
+        "nifs.nix",
+    }
     found = {Path("nixgen.toml")}
     for path in root.rglob("*"):
         if not path.is_file() or path.is_symlink():
@@ -339,12 +346,16 @@ def main() -> int:
         outcomes = [o for batch in pool.map(mutate_project, jobs) for o in batch]
     failures = [o for o in outcomes if o.cause is not None]
     causes = Counter(o.cause for o in failures)
-    print(f"seed {args.seed}: {len(outcomes)} runs, {len(failures)} tracebacks, "
-          f"{len(causes)} root causes")
+    print(
+        f"seed {args.seed}: {len(outcomes)} runs, {len(failures)} tracebacks, "
+        f"{len(causes)} root causes"
+    )
     for cause, n in causes.most_common():
         example = next(o for o in failures if o.cause == cause)
-        print(f"  {n:4}  {cause}\n        e.g. {example.project} {example.file} "
-              f"({example.mutation}, {example.command}): {example.detail[:160]!r}")
+        print(
+            f"  {n:4}  {cause}\n        e.g. {example.project} {example.file} "
+            f"({example.mutation}, {example.command}): {example.detail[:160]!r}"
+        )
     if args.verbose:
         for o in failures:
             print(f"{o.project}\t{o.file}\t{o.mutation}\t{o.command}\t{o.cause}\t{o.detail!r}")

@@ -59,7 +59,11 @@ def generate(
     attrs = {p.manifest: crate_attr(p) for p in project.cargo_packages}
     release = plan_release(project, top, beam, attrs, assets, loaded)
     glue = plan_glue(
-        project, top, loaded.all(), assets.tools, (config, partial(read, config)),
+        project,
+        top,
+        loaded.all(),
+        assets.tools,
+        (config, partial(read, config)),
         settings.elixir_glue,
     )
     if config in glue.edited and deps.app_config is None:
@@ -111,4 +115,3 @@ def _flake(top: MixProject, settings: Settings) -> str:
 
 def _config_path(top: MixProject) -> str:
     return f"{top.config_dir or join(top.dir, 'config')}/config.exs"
-

@@ -155,8 +155,7 @@ def read_existing(root: Path, path: str) -> str | None:
             raise InputError(
                 "is a symbolic link to outside the project (not followed)",
                 Position(_first_link(root, path)),
-                "replace the link by the file or directory itself: the flake sees only the "
-                "project",
+                "replace the link by the file or directory itself: the flake sees only the project",
             )
         with open(target, encoding="utf-8", newline="") as handle:
             return handle.read()
@@ -209,7 +208,7 @@ def check_target(root: Path, path: str) -> None:
 
 
 def _kind(root: Path, name: str) -> str:
-    """"absent", "link", "dir", "file" or "other", links not followed."""
+    """ "absent", "link", "dir", "file" or "other", links not followed."""
     try:
         mode = os.lstat(root / name).st_mode
     except FileNotFoundError:

@@ -41,8 +41,10 @@ def test_npm_packages_are_named_not_silently_skipped() -> None:
     project = load_project(FIXTURES / "phoenix_assets")
     top = project.mix_projects[0]
     plan = plan_assets(top, ("esbuild",), {"."}, None)
-    assert plan.notes == ("assets/package.json: npm packages are not installed by the generated "
-                          "build; provide node_modules in nix/overrides.nix (release)",)
+    assert plan.notes == (
+        "assets/package.json: npm packages are not installed by the generated "
+        "build; provide node_modules in nix/overrides.nix (release)",
+    )
 
 
 @pytest.mark.nix
@@ -54,7 +56,8 @@ def test_release_runs_assets_deploy_with_nixpkgs_binaries(tmp_path: Path) -> Non
     assert env["MIX_TAILWIND_PATH"].startswith("/nix/store/")
     assert "tailwindcss_4-4." in env["MIX_TAILWIND_PATH"]
     assert env["postBuild"].strip() == (
-        "(cd . && mix do deps.loadpaths --no-deps-check, assets.deploy)")
+        "(cd . && mix do deps.loadpaths --no-deps-check, assets.deploy)"
+    )
     assert env["PRECOMPILED_NIF"] == "true"
 
 
@@ -64,9 +67,14 @@ def test_no_assets_no_post_build(tmp_path: Path) -> None:
     assert "assets.deploy" not in (root / "nix" / "release.nix").read_text()
 
 
-@pytest.mark.parametrize(("configured", "attr"), [
-    ("4.1.7", "tailwindcss_4"), ("3.4.3", "tailwindcss_3"), (None, "tailwindcss_3"),
-])
+@pytest.mark.parametrize(
+    ("configured", "attr"),
+    [
+        ("4.1.7", "tailwindcss_4"),
+        ("3.4.3", "tailwindcss_3"),
+        (None, "tailwindcss_3"),
+    ],
+)
 def test_tailwind_package_follows_the_configured_version(configured: str | None, attr: str) -> None:
     """tailwind's Hex package runs whatever major version is configured (U-TAILWIND-V4): the
     nixpkgs package follows `config :tailwind, version:`, not the Hex package's version."""
@@ -79,17 +87,27 @@ def test_config_block_points_the_packages_at_the_nix_binaries(tmp_path: Path) ->
     root = copy_fixture("phoenix_assets", tmp_path)
     init(root)
     config = (root / "config" / "config.exs").read_text()
-    assert 'if path = System.get_env("MIX_ESBUILD_PATH") do\n  config :esbuild, path: path' in config
-    assert 'if path = System.get_env("MIX_TAILWIND_PATH") do\n  config :tailwind, path: path' in config
+    assert (
+        'if path = System.get_env("MIX_ESBUILD_PATH") do\n  config :esbuild, path: path' in config
+    )
+    assert (
+        'if path = System.get_env("MIX_TAILWIND_PATH") do\n  config :tailwind, path: path' in config
+    )
 
 
-@pytest.mark.parametrize(("text", "found"), [
-    ('import Config\nconfig :tailwind, version: "3.4.3"\n', "3.4.3"),
-    ('config :tailwind, version: "3.4.3"\nconfig :tailwind, version: "4.1.0"\n', "4.1.0"),  # last
-    ('config :tailwind, version: "#{v}"\n', None),  # not a literal
-    ('config :esbuild, version: "0.25.0"\n', None),  # another app
-    ('# config :tailwind, version: "4.0.0"\n', None),  # a comment
-    (None, None),  # no config file
-])
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('import Config\nconfig :tailwind, version: "3.4.3"\n', "3.4.3"),
+        (
+            'config :tailwind, version: "3.4.3"\nconfig :tailwind, version: "4.1.0"\n',
+            "4.1.0",
+        ),  # last
+        ('config :tailwind, version: "#{v}"\n', None),  # not a literal
+        ('config :esbuild, version: "0.25.0"\n', None),  # another app
+        ('# config :tailwind, version: "4.0.0"\n', None),  # a comment
+        (None, None),  # no config file
+    ],
+)
 def test_config_string_reads_literals_only(text: str | None, found: str | None) -> None:
     assert config_string("config/config.exs", text, "tailwind", "version") == found

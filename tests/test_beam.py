@@ -11,26 +11,42 @@ from nixgen.resolve.beam import _attr, _table, choose_beam
 
 
 def app(elixir: str | None) -> MixProject:
-    return MixProject(dir=".", app="a", version="1.0.0", elixir=elixir, deps=(), releases=(),
-                      apps_path=None, aliases=(), lockfile="mix.lock", config_dir=None,
-                      rustler_modules=())
+    return MixProject(
+        dir=".",
+        app="a",
+        version="1.0.0",
+        elixir=elixir,
+        deps=(),
+        releases=(),
+        apps_path=None,
+        aliases=(),
+        lockfile="mix.lock",
+        config_dir=None,
+        rustler_modules=(),
+    )
 
 
-@pytest.mark.parametrize(("requirement", "otp", "elixir"), [
-    # None: the package set's own Elixir (1.18 in nixos-unstable 26.11), which moves with nixpkgs
-    ("~> 1.15", 28, None),
-    (None, 28, None),
-    ("~> 1.17.0", 27, "elixir_1_17"),
-    (">= 1.17.0 and < 1.18.0", 27, "elixir_1_17"),
-    ("~> 1.19", 28, "elixir_1_20"),
-    ("~> 1.19.0", 28, "elixir_1_19"),
-])
+@pytest.mark.parametrize(
+    ("requirement", "otp", "elixir"),
+    [
+        # None: the package set's own Elixir (1.18 in nixos-unstable 26.11), which moves with nixpkgs
+        ("~> 1.15", 28, None),
+        (None, 28, None),
+        ("~> 1.17.0", 27, "elixir_1_17"),
+        (">= 1.17.0 and < 1.18.0", 27, "elixir_1_17"),
+        ("~> 1.19", 28, "elixir_1_20"),
+        ("~> 1.19.0", 28, "elixir_1_19"),
+    ],
+)
 def test_requirement_picks_newest_allowed(
     requirement: str | None, otp: int, elixir: str | None
 ) -> None:
     beam = choose_beam(None, app(requirement))
     assert (beam.otp, beam.elixir_attr, beam.package_set) == (
-        otp, elixir, f"beamMinimal{otp}Packages")
+        otp,
+        elixir,
+        f"beamMinimal{otp}Packages",
+    )
 
 
 def test_tool_versions_win_over_mix_exs() -> None:
@@ -49,13 +65,16 @@ def test_settings_win_over_tool_versions() -> None:
     assert (beam.otp, beam.elixir_attr, beam.source) == (28, "elixir_1_18", "nixgen.toml")
 
 
-@pytest.mark.parametrize(("versions", "message"), [
-    (ToolVersions(".tool-versions", "24.3", None), "Erlang/OTP 24 is not available"),
-    (ToolVersions(".tool-versions", "27.1", "1.12.3"), "Elixir 1.12 is not in nixpkgs"),
-    (ToolVersions(".tool-versions", "26.2", None), "Erlang/OTP 26 is not available"),
-    (ToolVersions(".tool-versions", "28.0", "1.16.0"), "Elixir 1.16 is not in nixpkgs"),
-    (ToolVersions(".tool-versions", "29.0", "1.19.1"), "Elixir 1.19 is not built for OTP 29"),
-])
+@pytest.mark.parametrize(
+    ("versions", "message"),
+    [
+        (ToolVersions(".tool-versions", "24.3", None), "Erlang/OTP 24 is not available"),
+        (ToolVersions(".tool-versions", "27.1", "1.12.3"), "Elixir 1.12 is not in nixpkgs"),
+        (ToolVersions(".tool-versions", "26.2", None), "Erlang/OTP 26 is not available"),
+        (ToolVersions(".tool-versions", "28.0", "1.16.0"), "Elixir 1.16 is not in nixpkgs"),
+        (ToolVersions(".tool-versions", "29.0", "1.19.1"), "Elixir 1.19 is not built for OTP 29"),
+    ],
+)
 def test_unavailable_versions_are_clear_errors(versions: ToolVersions, message: str) -> None:
     with pytest.raises(ResolveError) as info:
         choose_beam(versions, app(None))

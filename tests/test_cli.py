@@ -104,9 +104,11 @@ def test_show_lists_unknown_sys_crates_with_the_fix(tmp_path: Path) -> None:
     root = tmp_path / "p"
     shutil.copytree(FIXTURES / "single_crate", root, ignore=shutil.ignore_patterns("expected"))
     lock = root / "native" / "single_nif" / "Cargo.lock"
-    lock.write_text(lock.read_text() + '\n[[package]]\nname = "frobnicate-sys"\nversion = "0.3.1"\n'
-                    'source = "registry+https://github.com/rust-lang/crates.io-index"\n'
-                    f'checksum = "{"ab" * 32}"\n')
+    lock.write_text(
+        lock.read_text() + '\n[[package]]\nname = "frobnicate-sys"\nversion = "0.3.1"\n'
+        'source = "registry+https://github.com/rust-lang/crates.io-index"\n'
+        f'checksum = "{"ab" * 32}"\n'
+    )
     result = CliRunner().invoke(main, ["show", str(root)])
     assert result.exit_code == 0, result.output
     assert "! unknown -sys crates frobnicate-sys 0.3.1" in result.stdout

@@ -21,13 +21,29 @@ def dep(name: str, optional: bool = False) -> str:
 
 def app(*names: str) -> MixProject:
     deps = tuple(HexDep(n, "~> 1.0", n, None, DepOptions(), Position("mix.exs")) for n in names)
-    return MixProject(dir=".", app="a", version="1.0.0", elixir=None, deps=deps, releases=(),
-                      apps_path=None, aliases=(), lockfile="mix.lock", config_dir=None,
-                      rustler_modules=())
+    return MixProject(
+        dir=".",
+        app="a",
+        version="1.0.0",
+        elixir=None,
+        deps=deps,
+        releases=(),
+        apps_path=None,
+        aliases=(),
+        lockfile="mix.lock",
+        config_dir=None,
+        rustler_modules=(),
+    )
 
 
-LOCK = "%{\n" + entry("explorer", dep("rustler_precompiled") + ", " + dep("rustler", True)) \
-    + entry("rustler_precompiled") + entry("rustler") + entry("jason") + "}\n"
+LOCK = (
+    "%{\n"
+    + entry("explorer", dep("rustler_precompiled") + ", " + dep("rustler", True))
+    + entry("rustler_precompiled")
+    + entry("rustler")
+    + entry("jason")
+    + "}\n"
+)
 
 
 def test_nif_dependencies_are_named_in_a_note() -> None:
@@ -39,7 +55,8 @@ def test_nif_dependencies_are_named_in_a_note() -> None:
         "explorer download a prebuilt NIF while compiling (RustlerPrecompiled), which the Nix "
         "sandbox forbids: nix/deps.nix fetches the upstream library pinned by each package's "
         "checksum file and stages it (`nixgen show` lists them); building NIF dependencies "
-        "from source is not supported yet (see README, NIF dependencies)"]
+        "from source is not supported yet (see README, NIF dependencies)"
+    ]
 
 
 def test_no_note_without_nif_dependencies() -> None:

@@ -59,7 +59,9 @@ def load(name: str, env: str = "prod") -> Project:
     return load_project(FIXTURES / name, env=env)
 
 
-def request(project: Project, env: str = "prod", provided: frozenset[str] = frozenset()) -> DepsRequest:
+def request(
+    project: Project, env: str = "prod", provided: frozenset[str] = frozenset()
+) -> DepsRequest:
     return DepsRequest(project, project.mix_projects[0], env, provided)
 
 
@@ -426,7 +428,10 @@ def test_path_dependency_is_left_to_mix_but_its_deps_are_built() -> None:
 
 def test_each_git_source_is_fetched_once() -> None:
     _, _, checkouts = plan_git()
-    assert sorted(checkouts.calls) == [(GITLIB, GITLIB_REV, False), (HEROICONS, HEROICONS_REV, False)]
+    assert sorted(checkouts.calls) == [
+        (GITLIB, GITLIB_REV, False),
+        (HEROICONS, HEROICONS_REV, False),
+    ]
 
 
 def test_regeneration_needs_no_checkout() -> None:
@@ -466,7 +471,9 @@ def test_path_dependency_outside_the_repository_is_an_error() -> None:
 def add_local_lib_deps(root: Path, deps: str) -> None:
     mix = root / "libs" / "local_lib" / "mix.exs"
     text = mix.read_text(encoding="utf-8")
-    mix.write_text(text.replace('{:jason, "~> 1.4"}', '{:jason, "~> 1.4"},\n      ' + deps), encoding="utf-8")
+    mix.write_text(
+        text.replace('{:jason, "~> 1.4"}', '{:jason, "~> 1.4"},\n      ' + deps), encoding="utf-8"
+    )
 
 
 def test_test_only_deps_of_a_path_dependency_are_left_out(git_copy: Path) -> None:
@@ -553,7 +560,13 @@ def test_old_lock_without_hasher_or_known_hashes_is_an_error() -> None:
 def test_old_lock_regenerates_from_the_previous_file_without_network() -> None:
     previous = generated("deps_old_lock")
     known = records_of(previous)
-    old = {"cowboy": "2.4.0", "cowlib": "2.3.0", "plug": "1.6.2", "poison": "3.1.0", "ranch": "1.5.0"}
+    old = {
+        "cowboy": "2.4.0",
+        "cowlib": "2.3.0",
+        "plug": "1.6.2",
+        "poison": "3.1.0",
+        "ranch": "1.5.0",
+    }
     assert all(known.hex(name, version) for name, version in old.items())
     plan = plan_deps(request(load("deps_old_lock")), known)
     assert full_text(plan) == previous
@@ -561,13 +574,17 @@ def test_old_lock_regenerates_from_the_previous_file_without_network() -> None:
 
 def test_previous_hex_records_read_unindented_lines() -> None:
     sha = "ab" * 32
-    assert read_records(f"# nixgen-hex: cowboy 2.4.0 {sha}\n") == (HexSource("", "2.4.0", "cowboy", sha),)
+    assert read_records(f"# nixgen-hex: cowboy 2.4.0 {sha}\n") == (
+        HexSource("", "2.4.0", "cowboy", sha),
+    )
 
 
 @pytest.mark.nix
 def test_old_lock_facts_from_the_evaluation(tmp_path: Path) -> None:
     _, flake = evaluated(FIXTURES / "deps_old_lock", generated("deps_old_lock"), tmp_path)
-    assert query(flake, "deps.cowboy.src.src.outputHash") == depseval.fake_hex_hash("cowboy", "2.4.0")
+    assert query(flake, "deps.cowboy.src.src.outputHash") == depseval.fake_hex_hash(
+        "cowboy", "2.4.0"
+    )
     assert query(flake, "deps.cowboy.beamDeps", PACKAGE_NAMES) == ["cowlib", "ranch"]
     assert query(flake, "deps.plug.beamDeps", PACKAGE_NAMES) == ["cowboy", "mime"]
 
@@ -607,7 +624,9 @@ def copy_private(tmp_path: Path) -> Path:
 def test_self_hosted_repository_is_an_error_too(tmp_path: Path) -> None:
     root = copy_private(tmp_path)
     lock = root / "mix.lock"
-    lock.write_text(lock.read_text(encoding="utf-8").replace('"hexpm:acme"', '"acme"'), encoding="utf-8")
+    lock.write_text(
+        lock.read_text(encoding="utf-8").replace('"hexpm:acme"', '"acme"'), encoding="utf-8"
+    )
     with pytest.raises(ResolveError) as caught:
         plan_deps(request(load_project(root)), KnownSources())
     assert str(caught.value) == PRIVATE_ERROR.replace("'hexpm:acme'", "'acme'")
@@ -617,7 +636,9 @@ def test_private_package_outside_the_release_is_no_error(tmp_path: Path) -> None
     root = copy_private(tmp_path)
     mix = root / "mix.exs"
     mix.write_text(
-        mix.read_text(encoding="utf-8").replace('organization: "acme"', 'organization: "acme", only: :dev'),
+        mix.read_text(encoding="utf-8").replace(
+            'organization: "acme"', 'organization: "acme", only: :dev'
+        ),
         encoding="utf-8",
     )
     plan = plan_deps(request(load_project(root)), KnownSources())
@@ -783,17 +804,21 @@ def test_version_that_cannot_name_a_store_path_is_refused_with_its_position(
         hostile_text(hostile)
     assert str(info.value).startswith("mix.lock:")
     assert "the version of 'rcdep' '1.0.0-rc.${x}' cannot be part of a Nix store path" in str(
-        info.value)
+        info.value
+    )
 
 
-@pytest.mark.parametrize(("package", "managers", "builder"), [
-    ("cowboy", ("make", "rebar3"), "buildErlangMk"),  # mix2nix's exception, as nixpkgs' files
-    ("cowlib", ("make", "rebar3"), "buildRebar3"),
-    ("ranch", ("make", "rebar3"), "buildRebar3"),
-    ("ssl_verify_fun", ("mix", "rebar3", "make"), "buildRebar3"),  # exception
-    ("jason", ("mix",), "buildMix"),
-    ("erlmk_only", ("make",), "buildErlangMk"),
-])
+@pytest.mark.parametrize(
+    ("package", "managers", "builder"),
+    [
+        ("cowboy", ("make", "rebar3"), "buildErlangMk"),  # mix2nix's exception, as nixpkgs' files
+        ("cowlib", ("make", "rebar3"), "buildRebar3"),
+        ("ranch", ("make", "rebar3"), "buildRebar3"),
+        ("ssl_verify_fun", ("mix", "rebar3", "make"), "buildRebar3"),  # exception
+        ("jason", ("mix",), "buildMix"),
+        ("erlmk_only", ("make",), "buildErlangMk"),
+    ],
+)
 def test_builders_follow_mix2nix(package: str, managers: tuple[str, ...], builder: str) -> None:
     """The builder each Hex package gets is mix2nix's, which nixpkgs' generated mix.nix files
     (mobilizon, pleroma) use: docs/UPSTREAM.md U-MIX2NIX-BUILDERS."""

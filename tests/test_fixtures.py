@@ -21,8 +21,14 @@ from support.golden import check_golden
 
 from nixgen.cli import main
 
-NAMES = ["single_crate", "root_workspace", "two_crates", "umbrella", "precompiled",
-         "dynamic_options"]
+NAMES = [
+    "single_crate",
+    "root_workspace",
+    "two_crates",
+    "umbrella",
+    "precompiled",
+    "dynamic_options",
+]
 
 Json = dict[str, Any]
 
@@ -76,8 +82,13 @@ def test_show_text_golden(update_golden: bool) -> None:
 def test_show_json_as_a_subprocess() -> None:
     """`python -m nixgen` prints exactly what the click entry point prints."""
     root = FIXTURES / "root_workspace"
-    result = subprocess.run([sys.executable, "-m", "nixgen", "show", "--json", str(root)],
-                            capture_output=True, text=True, check=False, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "nixgen", "show", "--json", str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout == show_json("root_workspace")
@@ -137,8 +148,10 @@ def test_single_crate() -> None:
     lock = only(p["locks"])
     assert names(lock["entries"]) == ["jason", "rustler", "toml"]
     rustler = by(lock["entries"], "name", "rustler")
-    assert [(d["name"], d["optional"]) for d in rustler["deps"]] == [("jason", True),
-                                                                     ("toml", False)]
+    assert [(d["name"], d["optional"]) for d in rustler["deps"]] == [
+        ("jason", True),
+        ("toml", False),
+    ]
     cargo_lock = only(p["cargo_locks"])
     assert (cargo_lock["path"], cargo_lock["version"]) == ("native/single_nif/Cargo.lock", 4)
     own = by(cargo_lock["packages"], "name", "single_nif")
@@ -146,8 +159,10 @@ def test_single_crate() -> None:
     for crate in ("rustler", "rustler_codegen"):
         locked = by(cargo_lock["packages"], "name", crate)
         assert locked["version"] == "0.36.1"
-        assert locked["source"] == {"kind": "registry_source",
-                                    "url": "https://github.com/rust-lang/crates.io-index"}
+        assert locked["source"] == {
+            "kind": "registry_source",
+            "url": "https://github.com/rust-lang/crates.io-index",
+        }
         assert len(locked["checksum"]) == 64
 
 
@@ -175,14 +190,14 @@ def test_root_workspace() -> None:
     root = by(p["workspaces"], "dir", ".")
     assert root["member_dirs"] == ["native/ws_nif"]
     assert root["exclude"] == ["native/ws_nif/fuzz"]
-    assert by(p["workspaces"], "dir", "native/ws_nif/fuzz")["member_dirs"] == [
-        "native/ws_nif/fuzz"]
+    assert by(p["workspaces"], "dir", "native/ws_nif/fuzz")["member_dirs"] == ["native/ws_nif/fuzz"]
     assert names(p["cargo_locks"], "path") == ["Cargo.lock", "native/ws_nif/fuzz/Cargo.lock"]
 
     config = only(p["cargo_configs"])
     assert config["path"] == ".cargo/config.toml"
     assert config["target_rustflags"] == [
-        ["x86_64-unknown-linux-musl", ["-C", "target-feature=-crt-static", "-C", "link-arg=-s"]]]
+        ["x86_64-unknown-linux-musl", ["-C", "target-feature=-crt-static", "-C", "link-arg=-s"]]
+    ]
     assert p["not_nifs"] == []  # the fuzz crate is not a cdylib
 
 
@@ -203,8 +218,10 @@ def test_two_crates() -> None:
     modules = only(p["mix_projects"])["rustler_modules"]
     assert [(m["crate"], m["path"]) for m in modules] == [("fast", None), ("slow", "native/slow")]
     workspace = only(p["workspaces"])
-    assert (workspace["dir"], workspace["member_dirs"]) == ("native", ["native/fast",
-                                                                       "native/slow"])
+    assert (workspace["dir"], workspace["member_dirs"]) == (
+        "native",
+        ["native/fast", "native/slow"],
+    )
     for package in p["cargo_packages"]:
         assert package["rustler"]["workspace"] is True  # rustler.workspace = true
         assert package["rustler"]["requirement"] == "0.36.1"
@@ -219,8 +236,10 @@ def test_umbrella() -> None:
     assert root["app"] is None
     assert root["releases"] == ["umbrella"]
     children = root["children"]
-    assert [(c["app"], c["dir"]) for c in children] == [("core", "apps/core"),
-                                                        ("native_app", "apps/native_app")]
+    assert [(c["app"], c["dir"]) for c in children] == [
+        ("core", "apps/core"),
+        ("native_app", "apps/native_app"),
+    ]
     assert all(c["lockfile"] == "mix.lock" for c in [root, *children])
     assert all(c["config_dir"] == "config" for c in [root, *children])
     assert only(p["locks"])["path"] == "mix.lock"  # read once for the three projects
@@ -228,8 +247,10 @@ def test_umbrella() -> None:
     core, native_app = children
     assert core["rustler_modules"] == []
     assert [(d["kind"], d["name"]) for d in core["deps"]] == [("hex_dep", "jason")]
-    assert [(d["kind"], d["name"]) for d in native_app["deps"]] == [("umbrella_dep", "core"),
-                                                                    ("hex_dep", "rustler")]
+    assert [(d["kind"], d["name"]) for d in native_app["deps"]] == [
+        ("umbrella_dep", "core"),
+        ("hex_dep", "rustler"),
+    ]
 
     nif = only(p["nifs"])
     assert nif["module"] == "NativeApp.Native"
@@ -267,8 +288,13 @@ def test_precompiled() -> None:
     deps = only(p["mix_projects"])["deps"]
     rustler = by(deps, "name", "rustler")
     assert rustler["options"]["optional"] is True
-    assert names(only(p["locks"])["entries"]) == ["castore", "jason", "rustler",
-                                                  "rustler_precompiled", "toml"]
+    assert names(only(p["locks"])["entries"]) == [
+        "castore",
+        "jason",
+        "rustler",
+        "rustler_precompiled",
+        "toml",
+    ]
 
 
 def test_dynamic_options() -> None:

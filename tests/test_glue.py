@@ -48,10 +48,13 @@ def test_rustler_0_22_0_and_0_22_1_stop_with_the_upgrade(tmp_path: Path, version
 def apply_macro_change(root: Path) -> None:
     """What the note tells the user to do, keeping every option of the module."""
     module = root / MODULE_FILE
-    module.write_text(module.read_text().replace(
-        'use Rustler, otp_app: :single, crate: "single_nif"',
-        "require Single.NixgenRustler\n"
-        '  Single.NixgenRustler.rustler_use(otp_app: :single, crate: "single_nif")'))
+    module.write_text(
+        module.read_text().replace(
+            'use Rustler, otp_app: :single, crate: "single_nif"',
+            "require Single.NixgenRustler\n"
+            '  Single.NixgenRustler.rustler_use(otp_app: :single, crate: "single_nif")',
+        )
+    )
 
 
 def test_macro_route_survives_the_users_change(tmp_path: Path) -> None:
@@ -63,7 +66,8 @@ def test_macro_route_survives_the_users_change(tmp_path: Path) -> None:
     apply_macro_change(root)
     nifs = load_project(root).nifs
     assert [(n.module, n.crate, n.resolved) for n in nifs] == [
-        ("Single.Native", "single_nif", True)]
+        ("Single.Native", "single_nif", True)
+    ]
     changes = plan_update(root, force=False, fetchers=offline_fetchers(root))
     assert out_of_date(changes) == []  # update keeps the crate: check passes
     apply_changes(root, changes)

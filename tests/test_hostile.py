@@ -118,7 +118,11 @@ def parsed(root: Path) -> dict[str, str]:
     for path in nix_files(root):
         proc = subprocess.run(
             ["nix-instantiate", "--parse", str(path)],
-            env=nix_env(), capture_output=True, text=True, check=False, timeout=60,
+            env=nix_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
         )
         assert proc.returncode == 0, f"{path}: {proc.stderr}"
         result[path.relative_to(root).as_posix()] = proc.stdout
@@ -244,14 +248,16 @@ def test_load_path_with_metacharacters_reads_back_from_the_config_block(
     proc = subprocess.run(
         ["elixir", "-e", script, str(root / "config" / "config.exs")],
         env={**os.environ, "PRECOMPILED_NIF": "true", "LC_ALL": "C.UTF-8"},
-        capture_output=True, check=False, timeout=60,
+        capture_output=True,
+        check=False,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     assert proc.stdout.decode("utf-8") == LOAD_PATH
 
 
 @pytest.mark.nix
-@pytest.mark.parametrize("directory", ["my nif é日本😀", 'a"b${c}\'\'d\\e'])
+@pytest.mark.parametrize("directory", ["my nif é日本😀", "a\"b${c}''d\\e"])
 def test_crate_directory_name_is_kept_exactly(tmp_path: Path, directory: str) -> None:
     root = project(tmp_path)
     (root / CRATE).rename(root / "native" / directory)
@@ -298,7 +304,9 @@ def test_app_named_like_a_nix_keyword(tmp_path: Path) -> None:
     edit(root, "lib/single/native.ex", "otp_app: :single", "otp_app: :let")
     generate(root)
     parsed(root)
-    packages = nix_eval_json(root, f"packages.{SYSTEM}", extra_args=["--apply", "builtins.attrNames"])
+    packages = nix_eval_json(
+        root, f"packages.{SYSTEM}", extra_args=["--apply", "builtins.attrNames"]
+    )
     assert "let" in packages
     assert nix_eval_json(root, f"apps.{SYSTEM}.default.program").endswith("/bin/let")
     assert "config :let, Single.Native," in (root / "config" / "config.exs").read_text()
@@ -319,7 +327,8 @@ def test_release_name_with_metacharacters_is_kept_exactly(
         edit(root, "lib/single/native.ex", "otp_app: :single", f"otp_app: :{ex_str(name)}")
     if key == "app":  # the app name is also the release's pname: no store path can hold it
         assert "the release name 'a\"b' cannot be part of a Nix store path" in refused(
-            tmp_path, root)
+            tmp_path, root
+        )
         return
     generate(root)
     parsed(root)
@@ -338,9 +347,7 @@ INJECTED = 'x\n  pwned = builtins.throw "injected";\n  #'
 
 @pytest.mark.nix
 @pytest.mark.parametrize("where", ["elixir_requirement", "old_hex_lock_version"])
-def test_newline_in_a_value_cannot_escape_a_generated_comment(
-    tmp_path: Path, where: str
-) -> None:
+def test_newline_in_a_value_cannot_escape_a_generated_comment(tmp_path: Path, where: str) -> None:
     root = project(tmp_path)
     if where == "elixir_requirement":
         edit(root, "mix.exs", 'elixir: "~> 1.15"', f"elixir: {ex_str('~> 1.15' + INJECTED)}")
@@ -492,8 +499,15 @@ def test_input_symlinked_to_outside_is_refused(tmp_path: Path, link: str) -> Non
 
 @pytest.mark.parametrize(
     "link",
-    ["nix", "flake.nix", "nix/deps.nix", "nix/overrides.nix", "nixgen.toml", "config",
-     "config/config.exs"],
+    [
+        "nix",
+        "flake.nix",
+        "nix/deps.nix",
+        "nix/overrides.nix",
+        "nixgen.toml",
+        "config",
+        "config/config.exs",
+    ],
 )
 def test_generated_path_symlinked_to_outside_is_refused(tmp_path: Path, link: str) -> None:
     """Existing targets (config/) and dangling ones alike: nothing is written outside, and the
@@ -552,7 +566,9 @@ NON_UTF8 = {
     "mix.exs": (b'@version "0.1.0"', b'@version "0.1.0" # caf\xe9', "mix.exs:4:25: (byte 0xe9)"),
     "lib/single/native.ex": (b"NIFs", b"NIF\xe9s", "lib/single/native.ex:2:18: (byte 0xe9)"),
     f"{CRATE}/Cargo.toml": (
-        b"authors = []", b'authors = ["Jos\xe9"]', f"{CRATE}/Cargo.toml:4:16: (byte 0xe9)"
+        b"authors = []",
+        b'authors = ["Jos\xe9"]',
+        f"{CRATE}/Cargo.toml:4:16: (byte 0xe9)",
     ),
     f"{CRATE}/Cargo.lock": (b"# It is", b"# It \xff is", f"{CRATE}/Cargo.lock:2:6: (byte 0xff)"),
     "mix.lock": (b"%{", b"%{ # \xfe", "mix.lock:1:6: (byte 0xfe)"),
@@ -704,15 +720,24 @@ TRUNCATED: dict[str, tuple[str, str, int, str]] = {
     "mix_exs_in_deps": ("mix.exs", "defp deps", 20, f"mix.exs:23:2: {EOF_ELIXIR}"),
     "mix_exs_in_a_string": ("mix.exs", "@version", 12, f"mix.exs:4:15: {EOF_ELIXIR}"),
     "module_in_use_options": (
-        "lib/single/native.ex", "otp_app", 10, f"lib/single/native.ex:3:26: {EOF_ELIXIR}"
+        "lib/single/native.ex",
+        "otp_app",
+        10,
+        f"lib/single/native.ex:3:26: {EOF_ELIXIR}",
     ),
     "mix_lock_in_an_entry": ("mix.lock", '"rustler"', 40, f"mix.lock:3:43: {EOF_ELIXIR}"),
     # tomlkit reports the line of the end of file, at column 1
     "cargo_toml_in_a_table_header": (
-        f"{CRATE}/Cargo.toml", "[lib]", 3, f"{CRATE}/Cargo.toml:7:1: {EOF_TOML}"
+        f"{CRATE}/Cargo.toml",
+        "[lib]",
+        3,
+        f"{CRATE}/Cargo.toml:7:1: {EOF_TOML}",
     ),
     "cargo_toml_in_an_array": (
-        f"{CRATE}/Cargo.toml", '"cdylib"', 3, f"{CRATE}/Cargo.toml:10:1: {EOF_TOML}"
+        f"{CRATE}/Cargo.toml",
+        '"cdylib"',
+        3,
+        f"{CRATE}/Cargo.toml:10:1: {EOF_TOML}",
     ),
 }
 
@@ -751,14 +776,23 @@ def test_cargo_lock_cut_mid_entry_is_one_clear_error(tmp_path: Path, case: str) 
     assert re.match(rf"{CRATE}/Cargo\.lock(:\d+:\d+)?: ", refused(tmp_path, root))
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(case, marks=pytest.mark.xfail(
-        strict=True, raises=AssertionError,
-        reason="GAP: an entry cut after its name line says `a [[package]] entry lacks name or "
-        "version` without the entry's line (readers/cargo.py does not keep TOML positions)"))
-    if case == "after_the_name_line" else case
-    for case in sorted(CARGO_LOCK_CUTS)
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            case,
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=AssertionError,
+                reason="GAP: an entry cut after its name line says `a [[package]] entry lacks name or "
+                "version` without the entry's line (readers/cargo.py does not keep TOML positions)",
+            ),
+        )
+        if case == "after_the_name_line"
+        else case
+        for case in sorted(CARGO_LOCK_CUTS)
+    ],
+)
 def test_cargo_lock_cut_mid_entry_names_the_line(tmp_path: Path, case: str) -> None:
     root = project(tmp_path)
     header, last = cut_cargo_lock(root, case)
@@ -774,20 +808,28 @@ def test_cargo_lock_cut_mid_entry_names_the_line(tmp_path: Path, case: str) -> N
 DUPLICATES: dict[str, tuple[str, str, str, str]] = {
     # case: (file, text replaced, replacement, pattern of the message's first line)
     "mix_lock_entry": (
-        "mix.lock", "%{\n", "%{\n" + hex_entry("toml", "0.6.0"),
+        "mix.lock",
+        "%{\n",
+        "%{\n" + hex_entry("toml", "0.6.0"),
         r"mix\.lock:5:3: duplicate lock entry 'toml'",
     ),
     "cargo_toml_package_table": (
-        f"{CRATE}/Cargo.toml", "[dependencies]", '[package]\nname = "other"\n\n[dependencies]',
+        f"{CRATE}/Cargo.toml",
+        "[dependencies]",
+        '[package]\nname = "other"\n\n[dependencies]',
         # tomlkit notices the duplicate when the table ends (line 15, the next header)
         rf'{CRATE}/Cargo\.toml:1[2-5]:\d+: invalid TOML: Key "package" already exists\.',
     ),
     "cargo_lock_key": (
-        f"{CRATE}/Cargo.lock", 'name = "cfg-if"\n', 'name = "cfg-if"\nname = "cfg-if"\n',
+        f"{CRATE}/Cargo.lock",
+        'name = "cfg-if"\n',
+        'name = "cfg-if"\nname = "cfg-if"\n',
         rf"{CRATE}/Cargo\.lock:7:16: invalid TOML: Cannot overwrite a value",
     ),
     "cargo_toml_key": (
-        f"{CRATE}/Cargo.toml", 'version = "0.1.0"\n', 'version = "0.1.0"\nversion = "0.2.0"\n',
+        f"{CRATE}/Cargo.toml",
+        'version = "0.1.0"\n',
+        'version = "0.1.0"\nversion = "0.2.0"\n',
         rf'{CRATE}/Cargo\.toml(:4:\d+)?: invalid TOML: Key "version" already exists\.',
     ),
 }

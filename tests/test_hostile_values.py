@@ -131,7 +131,10 @@ def test_damaged_source_record_is_refused_by_every_command(
 
 @pytest.mark.parametrize(
     ("table", "line"),
-    [("[deps]\nprovided = []\nprovided = []\n", 3), ('[nifs."A"]\notp_app = "a"\notp_app = "b"\n', 3)],
+    [
+        ("[deps]\nprovided = []\nprovided = []\n", 3),
+        ('[nifs."A"]\notp_app = "a"\notp_app = "b"\n', 3),
+    ],
 )
 def test_duplicate_key_in_a_nixgen_toml_table_is_refused(
     tmp_path: Path, table: str, line: int
@@ -147,35 +150,49 @@ def test_duplicate_key_in_a_nixgen_toml_table_is_refused(
 HUGE_INTEGERS = {
     # case: (file, text replaced, replacement (None: the whole file), message pattern)
     "mix_exs_literal": (
-        "mix.exs", "start_permanent: Mix.env() == :prod", f"start_permanent: {BIG}",
+        "mix.exs",
+        "start_permanent: Mix.env() == :prod",
+        f"start_permanent: {BIG}",
         r"mix\.exs:11:24: integer literal of 5000 digits",
     ),
     "elixir_requirement": (
-        "mix.exs", '"~> 1.15"', f'"~> 1.{BIG}"',
+        "mix.exs",
+        '"~> 1.15"',
+        f'"~> 1.{BIG}"',
         r"mix\.exs:10:16: the `elixir:` requirement '~> 1\.9+… \(5005 characters\)' has a "
         r"5000-digit number",
     ),
     "mix_lock_rustler": (
-        "mix.lock", '"0.36.1", "3d', f'"0.{BIG}.1", "3d',
+        "mix.lock",
+        '"0.36.1", "3d',
+        f'"0.{BIG}.1", "3d',
         r"mix\.lock:3:14: lock entry 'rustler': version '0\.9+… \(5004 characters\)' has a "
         r"5000-digit number",
     ),
     "cargo_lock": (
-        f"{CRATE}/Cargo.lock", 'version = "1.0.0"', f'version = "1.{BIG}.0"',
+        f"{CRATE}/Cargo.lock",
+        'version = "1.0.0"',
+        f'version = "1.{BIG}.0"',
         rf"{CRATE}/Cargo\.lock:\d+:1: the version of \S+ '1\.9+… \(5004 characters\)' has a "
         r"5000-digit number",
     ),
     "nixgen_toml_elixir": (
-        "nixgen.toml", None, f'elixir = "1.{BIG}"\n',
+        "nixgen.toml",
+        None,
+        f'elixir = "1.{BIG}"\n',
         r"nixgen\.toml:1:1: elixir '1\.9+… \(5002 characters\)' has a 5000-digit number",
     ),
     "tool_versions_erlang": (
-        ".tool-versions", None, f"erlang {BIG}\nelixir 1.18\n",
+        ".tool-versions",
+        None,
+        f"erlang {BIG}\nelixir 1.18\n",
         r"\.tool-versions:1:8: the erlang version '9+… \(5000 characters\)' has a 5000-digit "
         r"number",
     ),
     "tool_versions_elixir": (
-        ".tool-versions", None, f"erlang 27\nelixir 1.{BIG}\n",
+        ".tool-versions",
+        None,
+        f"erlang 27\nelixir 1.{BIG}\n",
         r"\.tool-versions:2:8: the elixir version '1\.9+… \(5002 characters\)' has a "
         r"5000-digit number",
     ),
@@ -203,12 +220,14 @@ LONG_PATHS = {
         r"than 255 bytes, which no file system holds",
     ),
     "lockfile": (
-        "version: @version,", f'version: @version,\n      lockfile: "{LONG}/mix.lock",',
+        "version: @version,",
+        f'version: @version,\n      lockfile: "{LONG}/mix.lock",',
         r"mix\.exs:10:18: `lockfile:` 'n+… \(309 characters\)' has a name longer than 255 "
         r"bytes, which no file system holds",
     ),
     "apps_path": (
-        "version: @version,", f'version: @version,\n      apps_path: "apps/{LONG}",',
+        "version: @version,",
+        f'version: @version,\n      apps_path: "apps/{LONG}",',
         r"mix\.exs:10:19: `apps_path:` 'apps/n+… \(305 characters\)' has a name longer than "
         r"255 bytes, which no file system holds",
     ),
@@ -251,40 +270,54 @@ def test_show_json_of_a_crate_that_needs_a_program(tmp_path: Path) -> None:
 BROKEN_VALUES = {
     # case: (file, text replaced, replacement, message pattern)
     "lock_version_newline": (
-        "mix.lock", '"1.4.4"', '"1.4.4\\n"',
+        "mix.lock",
+        '"1.4.4"',
+        '"1.4.4\\n"',
         r"mix\.lock:2:12: the version of 'jason' '1\.4\.4\\n' cannot be part of a Nix store "
         r"path .*",
     ),
     "app_version_newline": (
-        "mix.exs", '@version "0.1.0"', '@version "0.1.0\\n"',
+        "mix.exs",
+        '@version "0.1.0"',
+        '@version "0.1.0\\n"',
         r"mix\.exs:4:13: the app version '0\.1\.0\\n' cannot be part of a Nix store path .*",
     ),
     "outer_checksum_short": (
-        "mix.lock", '"hexpm", "30b314f30f1fa356450081dbca9e3b4a8acb87c9ef8509afb6c1ebe1d4ac8278"',
+        "mix.lock",
+        '"hexpm", "30b314f30f1fa356450081dbca9e3b4a8acb87c9ef8509afb6c1ebe1d4ac8278"',
         '"hexpm", "30b314f30f1fa356"',
         r"mix\.lock:2:12: lock entry 'jason': checksum '30b314f30f1fa356' is not a sha256 "
         r"checksum \(64 hex digits\)",
     ),
     "outer_checksum_not_hex": (
-        "mix.lock", '"hexpm", "30b314f30f1fa356450081dbca9e3b4a8acb87c9ef8509afb6c1ebe1d4ac8278"',
+        "mix.lock",
+        '"hexpm", "30b314f30f1fa356450081dbca9e3b4a8acb87c9ef8509afb6c1ebe1d4ac8278"',
         f'"hexpm", "{"z" * 64}"',
         r"mix\.lock:2:12: lock entry 'jason': checksum 'z{64}' is not a sha256 checksum .*",
     ),
     "cargo_version_space": (
-        f"{CRATE}/Cargo.toml", 'version = "0.1.0"', 'version = "0.1.0 beta"',
+        f"{CRATE}/Cargo.toml",
+        'version = "0.1.0"',
+        'version = "0.1.0 beta"',
         rf"{CRATE}/Cargo\.toml:3:1: package\.version '0\.1\.0 beta' is not a SemVer version .*",
     ),
     "cargo_lock_version_space": (
-        f"{CRATE}/Cargo.lock", 'version = "1.0.0"', 'version = "1.0.0 "',
+        f"{CRATE}/Cargo.lock",
+        'version = "1.0.0"',
+        'version = "1.0.0 "',
         rf"{CRATE}/Cargo\.lock:\d+:1: the version of \S+ '1\.0\.0 ' is not a SemVer version .*",
     ),
     "crate_name_shell": (
-        f"{CRATE}/Cargo.toml", 'name = "single_nif"\nversion', 'name = "x;touch${IFS}y"\nversion',
+        f"{CRATE}/Cargo.toml",
+        'name = "single_nif"\nversion',
+        'name = "x;touch${IFS}y"\nversion',
         rf"{CRATE}/Cargo\.toml:2:1: package\.name 'x;touch\$\{{IFS\}}y' is not a Cargo package "
         r"name .*",
     ),
     "cargo_lock_name_shell": (
-        f"{CRATE}/Cargo.lock", 'name = "cfg-if"', 'name = "cfg-if$(id)"',
+        f"{CRATE}/Cargo.lock",
+        'name = "cfg-if"',
+        'name = "cfg-if$(id)"',
         rf"{CRATE}/Cargo\.lock:\d+:1: package\.name 'cfg-if\$\(id\)' is not a Cargo package .*",
     ),
 }

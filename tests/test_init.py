@@ -28,8 +28,10 @@ def summary(root: Path, system: str) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for output in ("packages", "checks", "devShells"):
         result[output] = nix_eval_json(
-            root, f"{output}.{system}",
-            extra_args=["--apply", "xs: builtins.mapAttrs (name: x: x.drvPath) xs"])
+            root,
+            f"{output}.{system}",
+            extra_args=["--apply", "xs: builtins.mapAttrs (name: x: x.drvPath) xs"],
+        )
     result["release"] = nix_eval_json(root, f"packages.{system}.default.mockEnv")
     return result
 
@@ -51,8 +53,11 @@ def test_generated_flake_evaluates_on_every_system(name: str, tmp_path: Path) ->
         assert evaluated["devShells"]["default"].endswith(".drv")
         env = evaluated["release"]
         assert env["PRECOMPILED_NIF"] == "true"
-        copied = sorted(line.split()[-1] for line in env.get("preConfigure", "").splitlines()
-                        if line.startswith("install "))
+        copied = sorted(
+            line.split()[-1]
+            for line in env.get("preConfigure", "").splitlines()
+            if line.startswith("install ")
+        )
         assert copied == sorted(INIT_FIXTURES[name])
 
 
@@ -61,9 +66,15 @@ def test_generated_flake_evaluates_on_every_system(name: str, tmp_path: Path) ->
 def test_libc_choice_picks_the_beam_package_set(libc: Libc, tmp_path: Path) -> None:
     root = copy_fixture("single_crate", tmp_path)
     init(root, InitOptions(libc=libc))
-    hosts = nix_eval_json(root, "packages.x86_64-linux.default", extra_args=[
-        "--apply", "r: map (d: d.mockHostPlatform or \"\") (builtins.filter (d: "
-        "builtins.substring 0 7 (d.name or \"\") == \"erlang-\") r.nativeBuildInputs)"])
+    hosts = nix_eval_json(
+        root,
+        "packages.x86_64-linux.default",
+        extra_args=[
+            "--apply",
+            'r: map (d: d.mockHostPlatform or "") (builtins.filter (d: '
+            'builtins.substring 0 7 (d.name or "") == "erlang-") r.nativeBuildInputs)',
+        ],
+    )
     assert len(hosts) == 1 and ("musl" in hosts[0]) == (libc == "musl")
     crate = nix_eval_json(root, "packages.x86_64-linux.nif-single_nif.mockEnv")
     assert crate["CARGO_BUILD_TARGET"] == f"x86_64-unknown-linux-{libc}"
@@ -73,12 +84,16 @@ def test_libc_choice_picks_the_beam_package_set(libc: Libc, tmp_path: Path) -> N
 def test_precompiled_needs_rustler_in_the_lock(tmp_path: Path) -> None:
     root = copy_fixture("precompiled", tmp_path)
     mix_exs = root / "mix.exs"
-    mix_exs.write_text(mix_exs.read_text().replace(
-        '{:rustler_precompiled, "~> 0.8"},\n      {:rustler, ">= 0.0.0", optional: true}',
-        '{:rustler_precompiled, "~> 0.8"}'))
+    mix_exs.write_text(
+        mix_exs.read_text().replace(
+            '{:rustler_precompiled, "~> 0.8"},\n      {:rustler, ">= 0.0.0", optional: true}',
+            '{:rustler_precompiled, "~> 0.8"}',
+        )
+    )
     lock = root / "mix.lock"
-    lines = [line for line in lock.read_text().splitlines() if not line.strip().startswith(
-        '"rustler"')]
+    lines = [
+        line for line in lock.read_text().splitlines() if not line.strip().startswith('"rustler"')
+    ]
     lock.write_text("\n".join(lines) + "\n")
     with pytest.raises(NixgenError) as info:
         init(root)
@@ -101,7 +116,7 @@ def test_config_block_is_added_once_and_rewritten_in_place(tmp_path: Path) -> No
     init(root)
     text = config.read_text()
     assert text.count(BEGIN) == 1 and text.count(END) == 1
-    block = text[text.index(BEGIN):]
+    block = text[text.index(BEGIN) :]
     assert "config :single, Single.Native," in block
     assert 'load_from: {:single, "priv/native/libsingle_nif"}' in block
     assert 'if System.get_env("PRECOMPILED_NIF") in ["1", "true"] do' in block
@@ -145,8 +160,10 @@ def test_user_files_are_created_once(tmp_path: Path) -> None:
     init(root)
     assert overrides.read_text() == "{ deps = final: prev: { }; }  # mine\n"
     assert 'libc = "gnu"' in settings.read_text()
-    assert "x86_64-unknown-linux-gnu" in (root / "nix" / "nifs.nix").read_text() or \
-        '"gnu"' in (root / "nix" / "nifs.nix").read_text()
+    assert (
+        "x86_64-unknown-linux-gnu" in (root / "nix" / "nifs.nix").read_text()
+        or '"gnu"' in (root / "nix" / "nifs.nix").read_text()
+    )
 
 
 def test_foreign_flake_is_refused_without_force(tmp_path: Path) -> None:
@@ -210,7 +227,10 @@ def test_module_with_dynamic_options_described_in_nixgen_toml(tmp_path: Path) ->
     (root / "nixgen.toml").write_text('[nifs."Dyn.Native"]\notp_app = "dyn"\ncrate = "dyn_nif"\n')
     nif = load_project(root, hints=(ModuleHint("Dyn.Native", "dyn", "dyn_nif"),)).nifs[0]
     assert (nif.resolved, nif.package, nif.load_path) == (
-        True, "native/dyn_nif/Cargo.toml", "priv/native/libdyn_nif")
+        True,
+        "native/dyn_nif/Cargo.toml",
+        "priv/native/libdyn_nif",
+    )
     init(root)
     env = nix_eval_json(root, "packages.x86_64-linux.default.mockEnv")
     assert "priv/native/libdyn_nif.so" in env["preConfigure"]
@@ -223,12 +243,16 @@ def host_with_path_dep_nif(tmp_path: Path) -> Path:
     root = tmp_path / "host"
     (root / "config").mkdir(parents=True)
     (root / "lib").mkdir()
-    shutil.copytree(FIXTURES / "single_crate", root / "libs" / "single",
-                    ignore=shutil.ignore_patterns("expected"))
+    shutil.copytree(
+        FIXTURES / "single_crate",
+        root / "libs" / "single",
+        ignore=shutil.ignore_patterns("expected"),
+    )
     (root / "mix.exs").write_text(
         "defmodule Host.MixProject do\n  use Mix.Project\n"
         '  def project, do: [app: :host, version: "1.0.0", elixir: "~> 1.15", '
-        'deps: [{:single, path: "libs/single"}]]\nend\n')
+        'deps: [{:single, path: "libs/single"}]]\nend\n'
+    )
     shutil.copy(FIXTURES / "single_crate" / "mix.lock", root / "mix.lock")  # deps of the dep
     (root / "config" / "config.exs").write_text("import Config\n")
     (root / "lib" / "host.ex").write_text("defmodule Host do\nend\n")
@@ -243,18 +267,23 @@ def test_path_dependency_is_built_by_mix_inside_the_release(tmp_path: Path) -> N
     root = host_with_path_dep_nif(tmp_path)
     init(root)
     config = (root / "config" / "config.exs").read_text()
-    assert 'config :single, Single.Native,' in config  # deps compile with the app's config
+    assert "config :single, Single.Native," in config  # deps compile with the app's config
     assert 'load_from: {:single, "priv/native/libsingle_nif"}' in config
-    deps = nix_eval_json(root, "packages.x86_64-linux.default.mixNixDeps",
-                         extra_args=["--apply", "builtins.attrNames"])
+    deps = nix_eval_json(
+        root,
+        "packages.x86_64-linux.default.mixNixDeps",
+        extra_args=["--apply", "builtins.attrNames"],
+    )
     assert "single" not in deps
     release = nix_eval_json(root, "packages.x86_64-linux.default.mockEnv")
-    copied = [line.split()[-1] for line in release["preConfigure"].splitlines()
-              if "install" in line]
+    copied = [
+        line.split()[-1] for line in release["preConfigure"].splitlines() if "install" in line
+    ]
     assert copied == ["libs/single/priv/native/libsingle_nif.so"]
     src = Path(nix_eval_json(root, "packages.x86_64-linux.default.src.outPath"))
     assert (src / "libs/single/mix.exs").is_file()
     assert not (src / "libs/single/native").exists()  # the crate is crane's
-    checks = nix_eval_json(root, "checks.x86_64-linux",
-                           extra_args=["--apply", "xs: builtins.attrNames xs"])
+    checks = nix_eval_json(
+        root, "checks.x86_64-linux", extra_args=["--apply", "xs: builtins.attrNames xs"]
+    )
     assert "nif-single_nif" in checks and "nifLoad" in checks

@@ -51,6 +51,7 @@ def test_init_is_a_fixed_point_without_a_config_directory(tmp_path: Path) -> Non
 
 # --- config/config.exs markers -------------------------------------------------------------
 
+
 def config_with(root: Path, text: str) -> Path:
     config = root / "config/config.exs"
     config.write_text(text)
@@ -63,10 +64,14 @@ def config_with(root: Path, text: str) -> Path:
         (f"import Config\n{BEGIN}\n{USER_LINE}", ["line 2"]),  # begin without end
         (f"import Config\n{USER_LINE}{END}\n", ["line 3"]),  # end without begin
         (f"import Config\n{END}\n{USER_LINE}{BEGIN}\n", ["line 2", "line 4"]),  # reversed
-        (f"import Config\n{BEGIN}\nx\n{END}\n{USER_LINE}{BEGIN}\ny\n{END}\n",
-         ["line 2", "line 4", "line 6", "line 8"]),  # two pairs
-        (f"import Config\n{BEGIN}\n{USER_LINE}# nixgen:end PRECOMPILED\n",
-         ["line 2", "line 4"]),  # damaged end
+        (
+            f"import Config\n{BEGIN}\nx\n{END}\n{USER_LINE}{BEGIN}\ny\n{END}\n",
+            ["line 2", "line 4", "line 6", "line 8"],
+        ),  # two pairs
+        (
+            f"import Config\n{BEGIN}\n{USER_LINE}# nixgen:end PRECOMPILED\n",
+            ["line 2", "line 4"],
+        ),  # damaged end
         (f"import Config\n  # nixgen:begin\n{USER_LINE}{END}\n", ["line 2", "line 4"]),
     ],
 )
@@ -97,6 +102,7 @@ def test_user_lines_outside_the_pair_survive_init_and_update(tmp_path: Path) -> 
 
 
 # --- nixgen.toml ---------------------------------------------------------------------------
+
 
 def test_rerun_of_init_keeps_the_settings_of_the_file(tmp_path: Path) -> None:
     root = copy_fixture("single_crate", tmp_path)
@@ -145,14 +151,16 @@ def test_a_bad_mix_env_in_the_file_is_reported_with_its_line(tmp_path: Path) -> 
     root = copy_fixture("single_crate", tmp_path)
     init(root)
     settings_file = root / "nixgen.toml"
-    settings_file.write_text(settings_file.read_text().replace(
-        'mix_env = "prod"', 'mix_env = "pr od"'))
+    settings_file.write_text(
+        settings_file.read_text().replace('mix_env = "prod"', 'mix_env = "pr od"')
+    )
     with pytest.raises(NixgenError) as info:
         load_settings(root)
     assert str(info.value).startswith("nixgen.toml:10:")
 
 
 # --- --generate-lockfiles runs no program of the project's choosing ----------------------
+
 
 def no_lock_project(tmp_path: Path, toolchain: str) -> Path:
     root = tmp_path / "p"
@@ -194,6 +202,7 @@ def test_generate_lockfiles_refuses_a_path_toolchain(tmp_path: Path) -> None:
 
 # --- one writing run at a time -------------------------------------------------------------
 
+
 def test_a_second_update_waits_for_the_first(tmp_path: Path) -> None:
     root = copy_fixture("single_crate", tmp_path)
     init(root)
@@ -201,7 +210,10 @@ def test_a_second_update_waits_for_the_first(tmp_path: Path) -> None:
     with project_lock(root):
         second = subprocess.Popen(
             [sys.executable, "-m", "nixgen", "update", str(root)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(3)
         waiting = second.poll() is None  # waiting, not writing
     _, err = second.communicate(timeout=120)
@@ -231,12 +243,13 @@ def test_a_symlink_at_the_lock_path_is_refused(tmp_path: Path) -> None:
 
 # --- a Cargo.lock that lacks a dependency (crane builds with --locked) ---------------------
 
+
 @pytest.mark.parametrize(
     "table",
     [
         '[dependencies]\nserde = "1"\n',
         '[dependencies]\nserde = { version = "1", optional = true }\n',
-        '[target.\'cfg(windows)\'.dependencies]\nserde = "1"\n',
+        "[target.'cfg(windows)'.dependencies]\nserde = \"1\"\n",
         '[dev-dependencies]\nmy_serde = { package = "serde", version = "1" }\n',
     ],
 )
@@ -258,7 +271,8 @@ def test_a_dependency_missing_from_cargo_lock_stops_init_and_check(
         "native/single_nif/Cargo.toml: serde is in Cargo.toml but not in "
         "native/single_nif/Cargo.lock: the Nix build runs cargo with --locked and would stop\n"
         "  hint: run `cargo update --workspace` in native/single_nif/ (locked versions stay) "
-        "and commit the Cargo.lock")
+        "and commit the Cargo.lock"
+    )
     result = CliRunner().invoke(main, ["check", str(root)])
     assert result.exit_code == 2 and "serde is in Cargo.toml but not in" in result.output
 
@@ -266,12 +280,13 @@ def test_a_dependency_missing_from_cargo_lock_stops_init_and_check(
 def test_an_inherited_dependency_is_not_guessed(tmp_path: Path) -> None:
     root = copy_fixture("single_crate", tmp_path)
     manifest = root / "native/single_nif/Cargo.toml"
-    manifest.write_text(manifest.read_text() + '\n[build-dependencies]\ncc.workspace = true\n')
+    manifest.write_text(manifest.read_text() + "\n[build-dependencies]\ncc.workspace = true\n")
     project = load_project(root)
     assert [p.dependencies for p in project.cargo_packages] == [("rustler",)]
 
 
 # --- messages that say where and what to write ---------------------------------------------
+
 
 def test_a_path_that_does_not_exist_says_so(tmp_path: Path) -> None:
     for command in ("init", "update", "check", "show"):
@@ -297,8 +312,11 @@ def test_dynamic_options_stop_prints_the_section_to_add(tmp_path: Path) -> None:
     assert result.exit_code == 2
     section = [line[4:] for line in result.stderr.splitlines() if line.startswith("    ")]
     assert section == [
-        '[nifs."Dyn.Native"]', 'otp_app = "dyn"', 'crate = "dyn_nif"',
-        '# or crate = "helper_cdylib"']
+        '[nifs."Dyn.Native"]',
+        'otp_app = "dyn"',
+        'crate = "dyn_nif"',
+        '# or crate = "helper_cdylib"',
+    ]
     (root / "nixgen.toml").write_text("\n".join(section) + "\n")
     again = CliRunner().invoke(main, ["init", str(root)])
     assert again.exit_code == 0, again.output
@@ -309,13 +327,20 @@ def test_a_git_fetch_failure_names_the_mix_lock_entry_and_line(tmp_path: Path) -
     url = (tmp_path / "gone").as_uri()
     rev = "0" * 40
     mix_exs = root / "mix.exs"
-    mix_exs.write_text(mix_exs.read_text().replace(
-        '{:rustler, "~> 0.36.1", runtime: false}',
-        f'{{:rustler, "~> 0.36.1", runtime: false}},\n      {{:gone, git: "{url}", ref: "{rev}"}}'))
+    mix_exs.write_text(
+        mix_exs.read_text().replace(
+            '{:rustler, "~> 0.36.1", runtime: false}',
+            f'{{:rustler, "~> 0.36.1", runtime: false}},\n      {{:gone, git: "{url}", ref: "{rev}"}}',
+        )
+    )
     lock = root / "mix.lock"
-    lock.write_text(lock.read_text().replace(
-        "%{\n", f'%{{\n  "gone": {{:git, "{url}", "{rev}", [ref: "{rev}"]}},\n', 1))
+    lock.write_text(
+        lock.read_text().replace(
+            "%{\n", f'%{{\n  "gone": {{:git, "{url}", "{rev}", [ref: "{rev}"]}},\n', 1
+        )
+    )
     result = CliRunner().invoke(main, ["init", str(root)])
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(
-        f"nixgen: mix.lock:2:11: cannot fetch git dependency gone ({url} at {rev}): ")
+        f"nixgen: mix.lock:2:11: cannot fetch git dependency gone ({url} at {rev}): "
+    )

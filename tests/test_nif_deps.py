@@ -212,7 +212,12 @@ def initialised(tmp_path: Path) -> NifDepProject:
 def test_init_records_the_artifacts_in_deps_nix(initialised: NifDepProject) -> None:
     text = (initialised.root / DEPS_FILE).read_text(encoding="utf-8")
     (record,) = [r for r in read_records(text) if isinstance(r, NifDepRecord)]
-    assert (record.name, record.version, record.otp, record.libc) == ("fake_nif", "0.1.0", 28, "musl")
+    assert (record.name, record.version, record.otp, record.libc) == (
+        "fake_nif",
+        "0.1.0",
+        28,
+        "musl",
+    )
     assert f'file = "{MUSL}";' in text
     assert 'unset = [ "FAKE_NIF_BUILD" ];' in text
     assert "fake_nif = buildMix ({" in text and "// nifDep {" in text
@@ -263,10 +268,12 @@ def test_a_missing_musl_artifact_stops_with_the_package_target_and_fix(tmp_path:
         plan_init(project.root, InitOptions(), force=False, fetchers=project.fetchers())
     message = str(info.value)
     assert message.startswith("mix.lock:2:")
-    assert "NIF dependency fake_nif 0.2.0: no precompiled library of Elixir.FakeNif.Native " \
+    assert (
+        "NIF dependency fake_nif 0.2.0: no precompiled library of Elixir.FakeNif.Native "
         "for aarch64-linux (musl, OTP 28)" in message
+    )
     assert "strategy B" in message
-    assert 'set libc = "gnu" or remove \'aarch64-linux\' from `systems`' in message
+    assert "set libc = \"gnu\" or remove 'aarch64-linux' from `systems`" in message
 
 
 def test_with_gnu_the_same_package_generates(tmp_path: Path) -> None:
@@ -325,7 +332,11 @@ def test_show_lists_the_nif_dependency_from_the_records(initialised: NifDepProje
     initialised.repo.root.rename(initialised.repo.root.with_name("gone"))  # show fetches nothing
     document = json.loads(_show(initialised.root, "--json"))
     (report,) = document["nif_deps"]
-    assert (report["name"], report["version"], report["source"]) == ("fake_nif", "0.1.0", "upstream")
+    assert (report["name"], report["version"], report["source"]) == (
+        "fake_nif",
+        "0.1.0",
+        "upstream",
+    )
     (module,) = report["record"]["modules"]
     assert module["module"] == "Elixir.FakeNif.Native"
     assert {a["system"] for a in module["artifacts"]} == set(SYSTEMS)

@@ -74,6 +74,7 @@ CRATES_IO = RegistrySource("https://github.com/rust-lang/crates.io-index")
 
 # --------------------------------------------------------------------------- helpers
 
+
 @dataclasses.dataclass(frozen=True)
 class Platform:
     """What nix/nifs.nix must derive from nixpkgs' platform on `system` with `libc`
@@ -836,12 +837,15 @@ def test_corpus_nif_crates_evaluate_or_stop_with_a_message(name: str, tmp_path: 
             assert_store_drv(crate["deps"])
 
 
-@pytest.mark.parametrize(("source", "key"), [
-    ("git+https://h/r?branch=feat%2Fnix#abc", "git+https://h/r?branch=feat/nix#abc"),
-    ("git+https://h/r?branch=a%2fb#abc", "git+https://h/r?branch=a%2fb#abc"),  # upper case only
-    ("git+https://h/r?branch=a%252Fb#abc", "git+https://h/r?branch=a%2Fb#abc"),  # one pass
-    ("git+https://h/r?tag=v1%2B2%20x#abc", "git+https://h/r?tag=v1+2 x#abc"),
-])
+@pytest.mark.parametrize(
+    ("source", "key"),
+    [
+        ("git+https://h/r?branch=feat%2Fnix#abc", "git+https://h/r?branch=feat/nix#abc"),
+        ("git+https://h/r?branch=a%2fb#abc", "git+https://h/r?branch=a%2fb#abc"),  # upper case only
+        ("git+https://h/r?branch=a%252Fb#abc", "git+https://h/r?branch=a%2Fb#abc"),  # one pass
+        ("git+https://h/r?tag=v1%2B2%20x#abc", "git+https://h/r?tag=v1+2 x#abc"),
+    ],
+)
 def test_output_hash_key_is_decoded_like_crane(source: str, key: str) -> None:
     """crane decodes the Cargo.lock source with its own table before looking up outputHashes
     (docs/UPSTREAM.md U-CRANE-OUTPUTHASHES): an encoded key is never found."""

@@ -18,8 +18,10 @@ from nixgen.constants import DEFAULT_SYSTEMS
 
 pytestmark = [
     pytest.mark.nix,
-    pytest.mark.skipif(missing_tools("nix", "nix-instantiate") is not None,
-                       reason=missing_tools("nix", "nix-instantiate") or ""),
+    pytest.mark.skipif(
+        missing_tools("nix", "nix-instantiate") is not None,
+        reason=missing_tools("nix", "nix-instantiate") or "",
+    ),
 ]
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
@@ -33,8 +35,15 @@ UNUSED_OVERRIDE = "does not match any input"
 def nix_eval_json(flake: Path, attr: str, *, extra_args: list[str] | None = None) -> Any:
     """`attr` of `flake` over the mocks, as JSON; fails on any evaluation warning."""
     cmd = nix_eval_command(flake, attr, json=True, extra_args=extra_args or [])
-    proc = subprocess.run(cmd, env=nix_env(), capture_output=True, text=True, check=False,
-                          errors="replace", timeout=180)
+    proc = subprocess.run(
+        cmd,
+        env=nix_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        errors="replace",
+        timeout=180,
+    )
     assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr}"
     warnings = [w for w in evaluation_warnings(proc.stderr) if UNUSED_OVERRIDE not in w]
     assert not warnings, f"nix eval of {attr} warned:\n" + "\n".join(warnings)
@@ -46,8 +55,12 @@ def requirement_name(requirement: str) -> str:
 
 
 def test_the_flake_parses() -> None:
-    subprocess.run(["nix-instantiate", "--parse", str(REPO / "flake.nix")], env=nix_env(),
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["nix-instantiate", "--parse", str(REPO / "flake.nix")],
+        env=nix_env(),
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_outputs_are_for_the_default_systems_of_generated_flakes() -> None:
@@ -58,9 +71,11 @@ def test_outputs_are_for_the_default_systems_of_generated_flakes() -> None:
 
 @pytest.mark.parametrize("system", DEFAULT_SYSTEMS)
 def test_every_output_evaluates_to_a_derivation(system: str) -> None:
-    for output, names in (("packages", {"default", "nixgen"}),
-                          ("checks", {"package", "tests"}),
-                          ("devShells", {"default"})):
+    for output, names in (
+        ("packages", {"default", "nixgen"}),
+        ("checks", {"package", "tests"}),
+        ("devShells", {"default"}),
+    ):
         paths = nix_eval_json(REPO, f"{output}.{system}", extra_args=["--apply", DRV_PATHS])
         assert set(paths) == names, output
         assert all(p.endswith(".drv") for p in paths.values()), paths
@@ -78,11 +93,17 @@ def test_the_package_is_built_from_pyproject() -> None:
     project = PYPROJECT["project"]
     assert package("name") == f"{project['name']}-{project['version']}"
     assert package("meta.mainProgram") in PYPROJECT["project"]["scripts"]
-    build_system = nix_eval_json(REPO, "packages.x86_64-linux.default.build-system",
-                                 extra_args=["--apply", "map (d: d.pname)"])
+    build_system = nix_eval_json(
+        REPO,
+        "packages.x86_64-linux.default.build-system",
+        extra_args=["--apply", "map (d: d.pname)"],
+    )
     assert build_system == PYPROJECT["build-system"]["requires"]
-    names = nix_eval_json(REPO, "packages.x86_64-linux.default.dependencies",
-                          extra_args=["--apply", "map (d: d.pname)"])
+    names = nix_eval_json(
+        REPO,
+        "packages.x86_64-linux.default.dependencies",
+        extra_args=["--apply", "map (d: d.pname)"],
+    )
     # tree-sitter-grammars packages are named python-<grammar> (U-PYTHON-TREE-SITTER).
     wanted = [requirement_name(r) for r in project["dependencies"]]
     assert sorted(n.removeprefix("python-") for n in names) == sorted(wanted)

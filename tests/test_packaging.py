@@ -94,7 +94,17 @@ def test_it_installs_in_a_clean_venv_and_runs(dist: Path, kind: str, tmp_path: P
     python = str(venv / "bin" / "python")
     pip = [python, "-m", "pip", "--disable-pip-version-check", "-q"]
     built = str(only(dist, kind))
-    run([*pip, "install", "--no-index", "--no-deps", "--no-build-isolation", "--force-reinstall", built])
+    run(
+        [
+            *pip,
+            "install",
+            "--no-index",
+            "--no-deps",
+            "--no-build-isolation",
+            "--force-reinstall",
+            built,
+        ]
+    )
     run([*pip, "check"])
     module = run([python, "-c", "import nixgen; print(nixgen.__file__)"], cwd=tmp_path).strip()
     assert Path(module).is_relative_to(venv), module

@@ -180,9 +180,7 @@ def test_git_steps_and_fallback_through_the_gateway(tmp_path: Path) -> None:
     runner = FakeRunner(
         {
             ("git",): "",
-            ("git", *NEUTRAL_GIT_CONFIG, "fetch", "--quiet", "--depth"): ToolError(
-                "refused"
-            ),
+            ("git", *NEUTRAL_GIT_CONFIG, "fetch", "--quiet", "--depth"): ToolError("refused"),
             ("git", *NEUTRAL_GIT_CONFIG, "checkout"): checkout,
         }
     )

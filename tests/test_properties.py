@@ -224,33 +224,35 @@ def test_elixir_escapers_round_trip(strings: list[str], names: list[str]) -> Non
         *(f"Atom.to_string({elixir_alias(n)})" for n in names),
     ]
     body = ",\n".join(f"  {literal}" for literal in literals)
-    script = f"for v <- [\n{body}\n], do: IO.puts(\"=\" <> Base.encode16(v))\n"
+    script = f'for v <- [\n{body}\n], do: IO.puts("=" <> Base.encode16(v))\n'
     expected = [*strings, *names, *(f"Elixir.{n}" for n in names)]
     assert _elixir_hex_lines(script) == expected
 
 
 # Values every Elixir escape matters for.
-_HOSTILE = ['#{x}"q\\ \'é日本😀', "a\nb\r\tc", "\u202e\x7f", "my_app", "A.B", ""]
+_HOSTILE = ["#{x}\"q\\ 'é日本😀", "a\nb\r\tc", "\u202e\x7f", "my_app", "A.B", ""]
 
 
 @pytest.mark.elixir
 def test_config_block_reads_back_with_config_reader() -> None:
     """The rendered block, read by Elixir's Config.Reader with the switch on: each module's
     load_from and each tool's path are exactly the values given."""
-    nifs = [GlueNif(app, f"M{i}", app[::-1], path) for i, (app, path) in enumerate(
-        zip(_HOSTILE, reversed(_HOSTILE), strict=True))]
+    nifs = [
+        GlueNif(app, f"M{i}", app[::-1], path)
+        for i, (app, path) in enumerate(zip(_HOSTILE, reversed(_HOSTILE), strict=True))
+    ]
     # The `elixir` launcher (a shell script) passes on only variables named like identifiers.
     tools = [(f"tool {v}", f"NIXGEN_TOOL_{i}") for i, v in enumerate(_HOSTILE[:3])]
     script = (
         "config = Config.Reader.read!(hd(System.argv()))\n"
         f"for i <- 0..{len(nifs) - 1} do\n"
-        "  [{app, opts}] = for {a, kw} <- config, kw[:\"Elixir.M#{i}\"], do: {a, kw}\n"
-        "  {load_app, path} = opts[:\"Elixir.M#{i}\"][:load_from]\n"
+        '  [{app, opts}] = for {a, kw} <- config, kw[:"Elixir.M#{i}"], do: {a, kw}\n'
+        '  {load_app, path} = opts[:"Elixir.M#{i}"][:load_from]\n'
         "  for v <- [Atom.to_string(app), Atom.to_string(load_app), path],"
-        " do: IO.puts(\"=\" <> Base.encode16(v))\n"
+        ' do: IO.puts("=" <> Base.encode16(v))\n'
         "end\n"
         f"for p <- [{', '.join(elixir_atom(p) for p, _ in tools)}],"
-        " do: IO.puts(\"=\" <> Base.encode16(config[p][:path]))\n"
+        ' do: IO.puts("=" <> Base.encode16(config[p][:path]))\n'
     )
     block = config_block(nifs, tools)
     env = {"PRECOMPILED_NIF": "true", **{v: f"/bin/{i}" for i, (_, v) in enumerate(tools)}}
@@ -270,7 +272,7 @@ def test_macro_module_compiles_for_any_app_module() -> None:
     script = (
         f"{modules}\n"
         f"for m <- [{', '.join(elixir_alias(n + '.NixgenRustler') for n in names)}],"
-        " do: IO.puts(\"=\" <> Base.encode16(inspect(m.__info__(:macros))))\n"
+        ' do: IO.puts("=" <> Base.encode16(inspect(m.__info__(:macros))))\n'
     )
     values = _elixir_hex_lines(script)
     assert values == ["[rustler_use: 1]"] * len(names)

@@ -41,7 +41,9 @@ RECORDS = [
 ]
 
 
-@pytest.mark.parametrize("record", RECORDS, ids=lambda r: r.kind + ("-fetched" if getattr(r, "sha256", None) else ""))
+@pytest.mark.parametrize(
+    "record", RECORDS, ids=lambda r: r.kind + ("-fetched" if getattr(r, "sha256", None) else "")
+)
 def test_every_kind_round_trips_as_one_sorted_ascii_line(
     record: GitSourceInfo | CargoGitSource | HexSource | CrateRecord,
 ) -> None:
@@ -130,10 +132,14 @@ def test_a_damaged_previous_hex_line_is_refused() -> None:
 class NoNetwork:
     """Fetchers that fail the test when asked anything."""
 
-    def checkout(self, url: str, rev: str, *, submodules: bool = False) -> AbstractContextManager[tuple[str, Path]]:
+    def checkout(
+        self, url: str, rev: str, *, submodules: bool = False
+    ) -> AbstractContextManager[tuple[str, Path]]:
         raise AssertionError(f"checkout of {url}")
 
-    def prefetch_git(self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False) -> str:
+    def prefetch_git(
+        self, url: str, rev: str, *, submodules: bool = False, lfs: bool = False
+    ) -> str:
         raise AssertionError(f"prefetch of {url}")
 
     def hex_hash(self, package: str, version: str) -> str:
@@ -162,14 +168,20 @@ def as_previous_nixgen(text: str) -> str:
             data["submodules"] = True
             lines.append(f"{prefix}# nixgen-cargo-git: {json.dumps(data, sort_keys=True)}")
         elif kind == "hex" and "sha256" in data:
-            lines.append(f"{prefix}# nixgen-hex: {data['package']} {data['version']} {data['sha256']}")
+            lines.append(
+                f"{prefix}# nixgen-hex: {data['package']} {data['version']} {data['sha256']}"
+            )
     return with_header("\n".join(lines), REGENERATE)
 
 
 @pytest.mark.parametrize("name", ["deps_git", "deps_old_lock", "nifs_git_crate"])
-def test_update_of_files_from_the_previous_nixgen_needs_no_network(name: str, tmp_path: Path) -> None:
+def test_update_of_files_from_the_previous_nixgen_needs_no_network(
+    name: str, tmp_path: Path
+) -> None:
     root = copy_fixture(name, tmp_path)
-    apply_changes(root, plan_init(root, InitOptions(), force=False, fetchers=offline_fetchers(root)))
+    apply_changes(
+        root, plan_init(root, InitOptions(), force=False, fetchers=offline_fetchers(root))
+    )
     written = {path: (root / path).read_text() for path in (DEPS_FILE, NIFS_FILE)}
     for path, text in written.items():
         (root / path).write_text(as_previous_nixgen(text))
@@ -221,7 +233,9 @@ def test_git_deps_reached_through_a_fetched_git_dep_are_fetched_next(tmp_path: P
         f'  "chain_b": {{:git, "{CHAIN_B}", "{REV}", [ref: "{REV}"]}},\n',
     )
     needs_b = f'[{{:chain_b, git: "{CHAIN_B}"}}]'
-    checkouts = FakeCheckouts(apps={CHAIN_A: {"mix.exs": default_mix_exs("chain_a", "1.0.0", needs_b)}})
+    checkouts = FakeCheckouts(
+        apps={CHAIN_A: {"mix.exs": default_mix_exs("chain_a", "1.0.0", needs_b)}}
+    )
     loaded = load_project(root)
     progress: list[tuple[int, int, str]] = []
     known = fetched(
@@ -240,6 +254,8 @@ def test_nothing_known_is_fetched_again(tmp_path: Path) -> None:
     loaded = load_project(root)
     first = fetched(loaded)
     progress: list[tuple[int, int, str]] = []
-    again = fetched(loaded, fetchers=no_network(), known=first, progress=lambda *a: progress.append(a))
+    again = fetched(
+        loaded, fetchers=no_network(), known=first, progress=lambda *a: progress.append(a)
+    )
     assert progress == [] and again.records() == first.records()
     assert len([r for r in first.records() if re.match("https://", getattr(r, "url", ""))]) == 2

@@ -20,7 +20,9 @@ RELEASE = "packages.x86_64-linux.default"
 # mixRelease's build-time tools (docs/UPSTREAM.md U-MIXRELEASE-TOOLS): taken from the package
 # set the BEAM scope was made from.
 BUILD_TOOLS = ("bbe", "findutils", "git", "ripgrep")
-GRAPH = """r: map (d: { name = d.name or ""; host = d.mockHostPlatform or ""; }) r.nativeBuildInputs"""
+GRAPH = (
+    """r: map (d: { name = d.name or ""; host = d.mockHostPlatform or ""; }) r.nativeBuildInputs"""
+)
 
 
 def graph(root: Path) -> list[dict[str, str]]:
@@ -52,11 +54,16 @@ def test_switch_survives_an_override_that_replaces_env(tmp_path: Path) -> None:
     root = copy_fixture("single_crate", tmp_path)
     init(root)
     overrides = root / "nix" / "overrides.nix"
-    overrides.write_text(overrides.read_text().replace(
-        "release = old: { };", 'release = old: { env = { LANG = "C.UTF-8"; }; };'))
+    overrides.write_text(
+        overrides.read_text().replace(
+            "release = old: { };", 'release = old: { env = { LANG = "C.UTF-8"; }; };'
+        )
+    )
     env = nix_eval_json(root, RELEASE + ".mockEnv")
     assert "PRECOMPILED_NIF" not in env  # the override did drop the variable from env ...
-    assert re.search(r"^export PRECOMPILED_NIF='?true'?$", env["preConfigure"], re.M)  # ... nor the build
+    assert re.search(
+        r"^export PRECOMPILED_NIF='?true'?$", env["preConfigure"], re.M
+    )  # ... nor the build
 
 
 def test_release_env_carries_the_switch(tmp_path: Path) -> None:
@@ -65,7 +72,9 @@ def test_release_env_carries_the_switch(tmp_path: Path) -> None:
     env = nix_eval_json(root, RELEASE + ".mockEnv")
     assert env["PRECOMPILED_NIF"] == "true"
     assert env["RUSTLER_PRECOMPILED_FORCE_BUILD_ALL"] == "true"
-    assert re.search(r"^export RUSTLER_PRECOMPILED_FORCE_BUILD_ALL='?true'?$", env["preConfigure"], re.M)
+    assert re.search(
+        r"^export RUSTLER_PRECOMPILED_FORCE_BUILD_ALL='?true'?$", env["preConfigure"], re.M
+    )
 
 
 BINDGEN_PACKAGE = """

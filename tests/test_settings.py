@@ -39,15 +39,21 @@ def test_provided_deps(tmp_path: Path) -> None:
     assert loaded.systems == SYSTEMS
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('libc = "glibc"\n', 'nixgen.toml:1:1: libc: must be one of musl, gnu, not \'glibc\''),
-    ('libc = "musl"\nsystem = ["x86_64-linux"]\n', "nixgen.toml:2:1: system: unknown key"),
-    ('systems = ["riscv64-linux"]\n', "nixgen.toml:1:1: systems: unsupported system(s): riscv64-linux"),
-    ("elixir_glue = 1\n", "nixgen.toml:1:1: elixir_glue: must be true or false"),
-    ('[deps]\nprovide = ["x"]\n', "nixgen.toml:2:1: provide: unknown key in [deps]"),
-    ('[deps]\nprovided = "x"\n', "nixgen.toml:2:1: provided: must be a list of strings"),
-    ('libc = "musl\n', "nixgen.toml:1:"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('libc = "glibc"\n', "nixgen.toml:1:1: libc: must be one of musl, gnu, not 'glibc'"),
+        ('libc = "musl"\nsystem = ["x86_64-linux"]\n', "nixgen.toml:2:1: system: unknown key"),
+        (
+            'systems = ["riscv64-linux"]\n',
+            "nixgen.toml:1:1: systems: unsupported system(s): riscv64-linux",
+        ),
+        ("elixir_glue = 1\n", "nixgen.toml:1:1: elixir_glue: must be true or false"),
+        ('[deps]\nprovide = ["x"]\n', "nixgen.toml:2:1: provide: unknown key in [deps]"),
+        ('[deps]\nprovided = "x"\n', "nixgen.toml:2:1: provided: must be a list of strings"),
+        ('libc = "musl\n', "nixgen.toml:1:"),
+    ],
+)
 def test_invalid_settings_name_key_and_line(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(InputError) as info:
         load_settings(write(tmp_path, text))
@@ -59,13 +65,20 @@ def test_nif_hints(tmp_path: Path) -> None:
     loaded = load_settings(write(tmp_path, '[nifs."A.Native"]\notp_app = "a"\ncrate = "c"\n'))
     assert loaded is not None
     assert [(h.module, h.otp_app, h.crate, h.path) for h in loaded.nif_hints] == [
-        ("A.Native", "a", "c", None)]
+        ("A.Native", "a", "c", None)
+    ]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[nifs."A.Native"]\ncrate = "c"\n', "A.Native: needs otp_app"),
-    ('[nifs."A.Native"]\notp_app = "a"\ncrates = "c"\n', 'nixgen.toml:3:1: crates: unknown key in [nifs."A.Native"]'),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[nifs."A.Native"]\ncrate = "c"\n', "A.Native: needs otp_app"),
+        (
+            '[nifs."A.Native"]\notp_app = "a"\ncrates = "c"\n',
+            'nixgen.toml:3:1: crates: unknown key in [nifs."A.Native"]',
+        ),
+    ],
+)
 def test_invalid_nif_hints(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(InputError) as info:
         load_settings(write(tmp_path, text))

@@ -23,8 +23,11 @@ def update(root: Path, force: bool = False) -> list[str]:
 
 
 def snapshot(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_text()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -37,9 +40,12 @@ def project(tmp_path: Path) -> Path:
 def add_jason(root: Path) -> None:
     """Require jason (already in the fixture's lock as rustler's optional dep) in mix.exs."""
     mix_exs = root / "mix.exs"
-    mix_exs.write_text(mix_exs.read_text().replace(
-        '{:rustler, "~> 0.36.1", runtime: false}',
-        '{:rustler, "~> 0.36.1", runtime: false},\n      {:jason, "~> 1.4"}'))
+    mix_exs.write_text(
+        mix_exs.read_text().replace(
+            '{:rustler, "~> 0.36.1", runtime: false}',
+            '{:rustler, "~> 0.36.1", runtime: false},\n      {:jason, "~> 1.4"}',
+        )
+    )
 
 
 def test_init_then_update_changes_nothing(project: Path) -> None:
@@ -55,8 +61,11 @@ def test_update_after_an_added_and_bumped_dep(project: Path) -> None:
     assert "dep added: jason 1.4.4" in lines
     assert "update: nix/deps.nix" in lines
     lock = project / "mix.lock"
-    lock.write_text(lock.read_text().replace('"jason", "1.4.4"', '"jason", "1.4.5"').replace(
-        ":jason, \"1.4.4\"", ":jason, \"1.4.5\""))
+    lock.write_text(
+        lock.read_text()
+        .replace('"jason", "1.4.4"', '"jason", "1.4.5"')
+        .replace(':jason, "1.4.4"', ':jason, "1.4.5"')
+    )
     assert "dep bumped: jason 1.4.4 -> 1.4.5" in update(project)
 
 

@@ -224,9 +224,7 @@ def test_an_unreadable_generated_file_is_exit_2(
     assert "nixgen: nix/nifs.nix: cannot read: Permission denied" in result.stderr
 
 
-def test_a_failed_write_rolls_back_every_file(
-    fresh: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failed_write_rolls_back_every_file(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A read-only config/ (simulated: root ignores modes): the last rename fails after flake.nix
     and nix/* were written; they are put back as they were."""
     (fresh / "flake.nix").write_text(with_header("{ }\n", "nixgen update"))
@@ -301,10 +299,15 @@ def test_temporary_files_are_never_inside_nix(
     with pytest.raises(KeyboardInterrupt):
         init(project)
     assert sorted(p.name for p in (project / "nix").iterdir()) == [
-        "deps.nix", "nifs.nix", "overrides.nix", "release.nix"]
+        "deps.nix",
+        "nifs.nix",
+        "overrides.nix",
+        "release.nix",
+    ]
     assert [p.name[:12] for p in project.glob(".nixgen-tmp-*")] == [".nixgen-tmp-"]  # the kill's
-    added = subprocess.run([*git, "add", "--dry-run", "nix/", "."], check=True,
-                           capture_output=True, text=True).stdout
+    added = subprocess.run(
+        [*git, "add", "--dry-run", "nix/", "."], check=True, capture_output=True, text=True
+    ).stdout
     assert ".tmp" not in added and "nixgen-tmp" not in added, added
     assert added.splitlines() == ["add 'mix.lock'"]
 

@@ -158,9 +158,7 @@ def _glue_off_note(tools: Sequence[AssetTool]) -> str:
     return (
         "elixir_glue = false: point the Hex packages at the binaries the build provides "
         "yourself: "
-        + "; ".join(
-            f'config :{t.package}, path: System.get_env("{t.variable}")' for t in tools
-        )
+        + "; ".join(f'config :{t.package}, path: System.get_env("{t.variable}")' for t in tools)
     )
 
 
@@ -188,9 +186,7 @@ def _require_rustler(project: Project, top: MixProject, nif: Nif) -> None:
         )
 
 
-def _old_rustler(
-    project: Project, nif: Nif, glue: GlueNif, created: dict[str, str]
-) -> list[str]:
+def _old_rustler(project: Project, nif: Nif, glue: GlueNif, created: dict[str, str]) -> list[str]:
     """The macro module in `created`; the note saying how to use it, unless it is used."""
     app_module = "".join(part.capitalize() for part in glue.app.split("_"))
     path = join(nif.mix_dir, f"lib/{glue.app}/nixgen_rustler.ex")  # beside the module

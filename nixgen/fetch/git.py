@@ -79,9 +79,7 @@ class GitPrefetcher:
             remove_dot_git(checkout)
             yield nar_hash(checkout), checkout
 
-    def _checkout(
-        self, url: str, rev: str, checkout: Path, submodules: bool, lfs: bool
-    ) -> None:
+    def _checkout(self, url: str, rev: str, checkout: Path, submodules: bool, lfs: bool) -> None:
         # The steps of nixpkgs' nix-prefetch-git. A remote named origin lets
         # relative submodule URLs resolve against `url`, as they do there.
         def git(*args: str) -> None:

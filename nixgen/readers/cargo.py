@@ -206,11 +206,7 @@ def _raw_workspace(value: object, where: Position) -> RawWorkspace:
     package = as_table(table.get("package"), "workspace.package", where)
     deps = as_table(table.get("dependencies"), "workspace.dependencies", where)
     rustler = next(
-        (
-            _dep_spec(s, k, where)
-            for k, s in deps.items()
-            if _crate_name(k, s, where) == "rustler"
-        ),
+        (_dep_spec(s, k, where) for k, s in deps.items() if _crate_name(k, s, where) == "rustler"),
         None,
     )
     return RawWorkspace(

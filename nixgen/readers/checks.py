@@ -22,8 +22,10 @@ _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def is_semver(value: str) -> bool:
-    return len(value) <= MAX_VERSION_LENGTH and _SEMVER.fullmatch(value) is not None and all(
-        len(m.group()) <= MAX_NUMBER_DIGITS for m in _NUMBER.finditer(value)
+    return (
+        len(value) <= MAX_VERSION_LENGTH
+        and _SEMVER.fullmatch(value) is not None
+        and all(len(m.group()) <= MAX_NUMBER_DIGITS for m in _NUMBER.finditer(value))
     )
 
 

@@ -45,9 +45,7 @@ def _table() -> _Table:
     data = tomllib.loads(resources.files("nixgen").joinpath(_TABLE_FILE).read_text())
     return _Table(
         otp={int(k): _attr(v) for k, v in data["otp"].items()},
-        elixir={
-            _minor(k): (_attr(v["attr"]), tuple(v["otp"])) for k, v in data["elixir"].items()
-        },
+        elixir={_minor(k): (_attr(v["attr"]), tuple(v["otp"])) for k, v in data["elixir"].items()},
         default_otp=data["default"]["otp"],
         default_elixir=_minor(data["default"]["elixir"]),
         nixpkgs=data["source"]["nixpkgs"],
@@ -120,7 +118,7 @@ def _beam(otp: int, elixir: Version, source: str) -> Beam:
             f"Elixir {elixir[0]}.{elixir[1]} is not in nixpkgs' package sets: {table.nixpkgs} "
             f"offers Elixir {_known_elixirs()}",
             None,
-            'pin one of those in .tool-versions (`elixir 1.18.4`) or nixgen.toml '
+            "pin one of those in .tool-versions (`elixir 1.18.4`) or nixgen.toml "
             '(`elixir = "1.18"`)',
         )
     attr, otps = table.elixir[elixir]

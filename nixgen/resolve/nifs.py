@@ -212,8 +212,6 @@ def _cargo_lock(inputs: Inputs, package: CargoPackage | None, draft: _Draft) -> 
     return lock
 
 
-
-
 def parse_version(text: str) -> Version | None:
     # At most 18 digits a number: int() of a longer one may refuse (4,300 digits).
     match = re.match(r"^\D*(\d{1,18})\.(\d{1,18})(?:\.(\d{1,18}))?(?!\d)", text)

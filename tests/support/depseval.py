@@ -69,8 +69,12 @@ def project_for_lock(repo: Path, lock: Path) -> tuple[Path, Project, MixProject]
 def evaluate(project_dir: Path, deps_nix: str, work: Path, attr: str = "drvPaths") -> Any:
     """Copy the project to `work`, add nix/deps.nix and a harness flake, evaluate `attr`."""
     target = work / "project"
-    shutil.copytree(project_dir, target, symlinks=True,
-                    ignore=shutil.ignore_patterns("_build", "deps", "target", ".git"))
+    shutil.copytree(
+        project_dir,
+        target,
+        symlinks=True,
+        ignore=shutil.ignore_patterns("_build", "deps", "target", ".git"),
+    )
     (target / "nix").mkdir(exist_ok=True)
     (target / "nix" / "deps.nix").write_text(deps_nix, encoding="utf-8")
     (target / "flake.nix").write_text(HARNESS, encoding="utf-8")

@@ -49,7 +49,9 @@ def ex_str(text: str) -> str:
 
 def generate(root: Path, fetchers: Fetchers | None = None) -> None:
     """`nixgen init` through the library with fake (offline) fetchers."""
-    changes = plan_init(root, InitOptions(), force=False, fetchers=fetchers or offline_fetchers(root))
+    changes = plan_init(
+        root, InitOptions(), force=False, fetchers=fetchers or offline_fetchers(root)
+    )
     apply_changes(root, changes)
 
 

@@ -45,7 +45,9 @@ class NifDepProject:
         return fetch
 
     def fetchers(self, hex_packages: HexPackages | None = None) -> Fetchers:
-        return fake_fetchers(load_project(self.root), hex_packages=hex_packages or self.hex_packages())
+        return fake_fetchers(
+            load_project(self.root), hex_packages=hex_packages or self.hex_packages()
+        )
 
 
 def package_files(version: str) -> dict[str, bytes]:
@@ -59,6 +61,11 @@ def nif_dep_project(tmp: Path, version: str = "0.1.0") -> NifDepProject:
     repo = FakeHexRepo(tmp / "hexrepo")
     tarball = hex_tarball("fake_nif", version, package_files(version))
     repo.add("fake_nif", version, tarball)
-    lock = "%{\n" + lock_line("fake_nif", version, tarball, FAKE_NIF_DEPS) + RUSTLER_PRECOMPILED_LINE + "}\n"
+    lock = (
+        "%{\n"
+        + lock_line("fake_nif", version, tarball, FAKE_NIF_DEPS)
+        + RUSTLER_PRECOMPILED_LINE
+        + "}\n"
+    )
     (root / "mix.lock").write_text(lock, encoding="utf-8")
     return NifDepProject(root, repo, tmp / "cache", [])

@@ -20,7 +20,11 @@ from nixgen.write import with_header
 from support.fakes import fake_fetchers, fetched
 from support.nixeval import nix_eval_json
 
-SYSTEMS = ("x86_64-linux", "aarch64-linux", "aarch64-darwin")  # nixpkgs 26.11 throws for x86_64-darwin
+SYSTEMS = (
+    "x86_64-linux",
+    "aarch64-linux",
+    "aarch64-darwin",
+)  # nixpkgs 26.11 throws for x86_64-darwin
 
 HARNESS = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";

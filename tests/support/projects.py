@@ -25,8 +25,10 @@ def offline_fetchers(root: Path) -> Fetchers:
 
 
 def init(root: Path, options: InitOptions | None = None, force: bool = False) -> None:
-    apply_changes(root, plan_init(root, options or InitOptions(), force=force,
-                                  fetchers=offline_fetchers(root)))
+    apply_changes(
+        root,
+        plan_init(root, options or InitOptions(), force=force, fetchers=offline_fetchers(root)),
+    )
 
 
 # Fixtures and what their release must copy (destination relative to the release source).
