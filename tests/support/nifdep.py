@@ -44,10 +44,10 @@ from support.rehearsal import (
     MIX_BUILD_DIR_HOOK,
     MIX_NIX_DEPS_POST_CONFIGURE,
     SANDBOX_KEEP,
-    TIMEOUT,
     RehearsalError,
     _snapshot,
-    _tail,
+    run_command,
+    succeeded,
 )
 
 STANDINS = REPO / "tests" / "standins"
@@ -349,24 +349,7 @@ class Builds:
 
 
 def _run(name: str, argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
-    proc = subprocess.run(
-        list(argv),
-        cwd=cwd,
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        timeout=TIMEOUT,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RehearsalError(
-            f"{name}: exited {proc.returncode}\n  command: {shlex.join(argv)}\n  cwd: {cwd}\n"
-            f"--- output (tail)\n{_tail(proc.stdout)}"
-        )
-    return proc.stdout
+    return succeeded(name, argv, cwd, run_command(name, argv, cwd, env))
 
 
 # ----------------------------------------------------------------------------- the app

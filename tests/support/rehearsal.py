@@ -404,34 +404,11 @@ class Rehearser:
 
     def run(self, name: str, argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
         """Run a command that must succeed; its output (stderr merged)."""
-        command = shlex.join(argv)
-        try:
-            proc = subprocess.run(
-                list(argv),
-                cwd=cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-                timeout=TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as error:
-            out = error.output if isinstance(error.output, str) else ""
-            raise RehearsalError(
-                f"{name}: timed out after {TIMEOUT}s\n  command: {command}\n  cwd: {cwd}\n"
-                f"--- output (tail)\n{_tail(out)}"
-            ) from None
-        self.result.steps.append(Step(name, command, cwd, proc.returncode, proc.stdout))
-        if proc.returncode != 0:
-            raise RehearsalError(
-                f"{name}: exited {proc.returncode}\n  command: {command}\n  cwd: {cwd}\n"
-                f"--- output (tail)\n{_tail(proc.stdout)}"
-            )
+        proc = run_command(name, argv, cwd, env)
+        self.result.steps.append(Step(name, shlex.join(argv), cwd, proc.returncode, proc.stdout))
+        output = succeeded(name, argv, cwd, proc)
         self.check_read_only(name)
-        return proc.stdout
+        return output
 
     def bash(
         self, name: str, script: str, cwd: Path, env: Mapping[str, str], prelude: str = ""
@@ -909,3 +886,40 @@ def _refuse_replaced_phases(label: str, hooks: dict[str, str]) -> None:
             raise RehearsalSkip(f"{label} replaces {phase_name}: not rehearsed")
     if hooks.get("patches"):
         raise RehearsalSkip(f"{label} has patches: not rehearsed")
+
+
+def run_command(
+    name: str, argv: Sequence[str], cwd: Path, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run `argv` with stderr merged into stdout and no input; a timeout is a RehearsalError."""
+    try:
+        return subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        out = error.output if isinstance(error.output, str) else ""
+        raise RehearsalError(
+            f"{name}: timed out after {TIMEOUT}s\n  command: {shlex.join(argv)}\n  cwd: {cwd}\n"
+            f"--- output (tail)\n{_tail(out)}"
+        ) from None
+
+
+def succeeded(
+    name: str, argv: Sequence[str], cwd: Path, proc: subprocess.CompletedProcess[str]
+) -> str:
+    """The output of a finished command, or a RehearsalError naming it when it failed."""
+    if proc.returncode != 0:
+        raise RehearsalError(
+            f"{name}: exited {proc.returncode}\n  command: {shlex.join(argv)}\n  cwd: {cwd}\n"
+            f"--- output (tail)\n{_tail(proc.stdout)}"
+        )
+    return proc.stdout
