@@ -3,13 +3,21 @@ nixgen's cache and Hex's, each copy checked against mix.lock."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 from support.fakehex import FakeHexRepo, fake_nif_files, file_member, hex_tarball, lock_line
 
 from nixgen.errors import InputError, ToolError
-from nixgen.fetch.hex import HEXPM_URL, HexConfig, fetch_hex_package, fetch_hex_tarball, tarball_url
+from nixgen.fetch.hex import (
+    HEXPM_URL,
+    HexConfig,
+    fetch_hex_package,
+    fetch_hex_tarball,
+    tarball_sha256,
+    tarball_url,
+)
 from nixgen.model import HexLockEntry
 from nixgen.readers.hex_tarball import Limits
 from nixgen.readers.mix_lock import read_mix_lock_text
@@ -167,3 +175,20 @@ def test_tarball_url() -> None:
     assert tarball_url(HexConfig(HEXPM_URL, None, Path("c")), entry_for(TARBALL)) == (
         "https://repo.hex.pm/tarballs/fake_nif-0.1.0.tar"
     )
+
+
+def test_old_lock_entry_checksum_is_the_mirror_tarball_sha256(
+    repo: FakeHexRepo, tmp_path: Path
+) -> None:
+    """Old 7-element entries record no checksum: nixgen hashes the download from HEX_MIRROR."""
+    with repo.serve() as url:
+        digest = tarball_sha256(config(url, tmp_path), "fake_nif", "0.1.0")
+    assert digest == hashlib.sha256(TARBALL).hexdigest()
+    assert repo.requests == ["/tarballs/fake_nif-0.1.0.tar"]
+
+
+def test_old_lock_entry_download_failure_names_the_package(tmp_path: Path) -> None:
+    with pytest.raises(ToolError) as error:
+        tarball_sha256(config("http://127.0.0.1:9", tmp_path), "fake_nif", "0.1.0")
+    assert "cannot download Hex package fake_nif 0.1.0" in str(error.value)
+    assert "HEX_MIRROR" in (error.value.hint or "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -173,27 +172,3 @@ def _check_arguments(url: str, rev: str) -> None:
     for what, value in (("URL", url), ("revision", rev)):
         if not value or value.startswith("-"):
             raise InputError(f"invalid git {what} {value!r}")
-
-
-HEX_TARBALLS = "https://repo.hex.pm/tarballs"
-
-
-def hex_tarball_sha256(package: str, version: str) -> str:
-    """base16 sha256 of a Hex tarball (what fetchHex checks), for old 7-element lock entries
-    that do not record it."""
-    import urllib.parse  # only old lock files need the network this way: keep start-up fast
-    import urllib.request
-
-    url = f"{HEX_TARBALLS}/{urllib.parse.quote(package)}-{urllib.parse.quote(version)}.tar"
-    digest = hashlib.sha256()
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            for chunk in iter(lambda: response.read(1 << 16), b""):
-                digest.update(chunk)
-    except OSError as error:
-        raise ToolError(
-            f"cannot download {url}: {error}",
-            hint="check the network, or run `mix deps.get` with a recent Mix so "
-            "mix.lock records the checksum",
-        ) from error
-    return digest.hexdigest()

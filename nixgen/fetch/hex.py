@@ -4,6 +4,7 @@ used or cached (docs/UPSTREAM.md U-HEX-REPO, U-HEX-TARBALL)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -80,7 +81,11 @@ def _hex_cache(env: Mapping[str, str], home: Path | None, cache_root: Path) -> P
 
 def tarball_url(config: HexConfig, entry: HexLockEntry) -> str:
     """`<repo>/tarballs/<package>-<version>.tar`, URI-encoded as Hex does (U-HEX-REPO)."""
-    return f"{config.repo_url}/tarballs/{quote(tarball_name(entry.package, entry.version))}"
+    return _tarball_url(config, entry.package, entry.version)
+
+
+def _tarball_url(config: HexConfig, package: str, version: str) -> str:
+    return f"{config.repo_url}/tarballs/{quote(tarball_name(package, version))}"
 
 
 def fetch_hex_package(
@@ -110,7 +115,7 @@ def fetch_hex_tarball(
         if data is not None:
             log.debug("%s: from %s", name, cached)
             return data
-    data = _download(tarball_url(config, entry), entry, limits, opener)
+    data = _download(tarball_url(config, entry), entry.package, entry.version, limits, opener)
     verify_outer_checksum(data, entry.package, entry.version, checksum, limits)
     _store(config.cache / name, data)
     return data
@@ -152,39 +157,50 @@ def _verified_copy(
     return data
 
 
-def _download(url: str, entry: HexLockEntry, limits: Limits, opener: Opener) -> bytes:
-    where = Position(tarball_name(entry.package, entry.version))
+def tarball_sha256(
+    config: HexConfig,
+    package: str,
+    version: str,
+    limits: Limits = DEFAULT_LIMITS,
+    opener: Opener = _urlopen,
+) -> str:
+    """base16 sha256 of a Hex tarball (what fetchHex checks), for old 7-element lock entries,
+    which record none to verify against: the first download is trusted and then recorded."""
+    url = _tarball_url(config, package, version)
+    return hashlib.sha256(_download(url, package, version, limits, opener)).hexdigest()
+
+
+def _download(url: str, package: str, version: str, limits: Limits, opener: Opener) -> bytes:
+    where = Position(tarball_name(package, version))
     log.debug("GET %s", url)
     try:
         with opener(url, TIMEOUT) as response:
-            return _read_capped(response, entry, limits, url)
+            return _read_capped(response, package, version, limits, url)
     except urllib.error.HTTPError as error:
         raise ToolError(
-            f"cannot download Hex package {entry.package} {entry.version}: HTTP {error.code} "
-            f"from {url}",
+            f"cannot download Hex package {package} {version}: HTTP {error.code} from {url}",
             where,
             "check HEX_MIRROR (the package must be at <mirror>/tarballs/<name>-<version>.tar)",
         ) from None
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         raise ToolError(
-            f"cannot download Hex package {entry.package} {entry.version} from {url}: {reason}",
+            f"cannot download Hex package {package} {version} from {url}: {reason}",
             where,
-            "nixgen needs each NIF dependency's package once: connect to the network, set "
-            "HEX_MIRROR, or fetch it into Hex's cache with `mix deps.get`",
+            "nixgen needs the package once: connect to the network or set HEX_MIRROR",
         ) from None
 
 
-def _read_capped(response: BinaryIO, entry: HexLockEntry, limits: Limits, url: str) -> bytes:
+def _read_capped(response: BinaryIO, package: str, version: str, limits: Limits, url: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while chunk := response.read(_CHUNK):
         size += len(chunk)
         if size > limits.tarball:
             raise InputError(
-                f"Hex package {entry.package} {entry.version} from {url} is over nixgen's limit "
+                f"Hex package {package} {version} from {url} is over nixgen's limit "
                 f"of {limits.tarball} bytes; download stopped",
-                Position(tarball_name(entry.package, entry.version)),
+                Position(tarball_name(package, version)),
                 "no real Hex package is this large: check HEX_MIRROR",
             )
         chunks.append(chunk)

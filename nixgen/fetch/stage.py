@@ -18,8 +18,8 @@ from nixgen.constants import HEXPM
 from nixgen.fetch.cargo_git import git_sources
 from nixgen.fetch.checkouts import GitCheckouts, fetch_mix_git
 from nixgen.fetch.gateway import SubprocessRunner
-from nixgen.fetch.git import GitPrefetcher, Prefetcher, hex_tarball_sha256
-from nixgen.fetch.hex import HexConfig, fetch_hex_package
+from nixgen.fetch.git import GitPrefetcher, Prefetcher
+from nixgen.fetch.hex import HexConfig, fetch_hex_package, tarball_sha256
 from nixgen.fetch.nifdeps import read_nif_dep
 from nixgen.fetch.records import CargoGitSource, HexSource, KnownSources, Record
 from nixgen.model import GitLockEntry, HexLockEntry, Project
@@ -55,7 +55,7 @@ def default_fetchers() -> Fetchers:
     return Fetchers(
         checkouts=git,
         prefetcher=git,
-        hex_hasher=hex_tarball_sha256,
+        hex_hasher=lambda package, version: tarball_sha256(config, package, version),
         hex_packages=lambda entry: fetch_hex_package(entry, config),
     )
 
