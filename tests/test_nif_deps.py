@@ -388,3 +388,11 @@ def test_a_system_without_a_recorded_artifact_throws_naming_the_fix(
         "nix/deps.nix: the NIF dependency fake_nif has no precompiled library recorded for "
         'x86_64-linux: add "x86_64-linux" to `systems` in nixgen.toml and run `nixgen update`'
     ) in str(info.value)
+
+
+@pytest.mark.nix
+@pytest.mark.skipif(not nix_available(), reason="needs the `nix` command")
+def test_the_nif_load_check_loads_the_dependency_module(initialised: NifDepProject) -> None:
+    script = nix_eval_json(initialised.root, "checks.x86_64-linux.nifLoad.loadNifs.text")
+    (line,) = [s for s in script.splitlines() if s.startswith("for m <- [")]
+    assert line == "for m <- [FakeNif.Native] do"

@@ -92,6 +92,15 @@ class DepsPlan:
     def nif_deps(self) -> tuple[HexPackage, ...]:
         return tuple(p for p in self.packages if isinstance(p, HexPackage) and p.nif)
 
+    @property
+    def nif_modules(self) -> tuple[str, ...]:
+        """The RustlerPrecompiled modules of the staged NIF dependencies, as aliases (the record
+        holds the atom, `Elixir.Foo.Native`): the NIF-load check loads them too."""
+        return tuple(sorted({
+            m.module.removeprefix("Elixir.")
+            for p in self.nif_deps if p.nif_record for m in p.nif_record.modules
+        }))  # fmt: skip
+
 
 def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
     """The packages of the release closure; every git dep and old 7-element Hex entry among
