@@ -38,6 +38,7 @@ class NifStaging:
     (NIF-DEPS.md §3.1; templates/nif-deps/stage.sh and check.sh)."""
 
     app: str  # where rustler_precompiled extracts the libraries
+    otp: int  # the OTP major the artifacts were chosen for (their NIF version)
     unset: tuple[str, ...]  # the modules' force-build variables
     systems: tuple[tuple[str, tuple[tuple[str, NifArtifactRecord], ...]], ...]  # (module, artifact)
 
@@ -166,7 +167,7 @@ def _nif_staging(
     )  # fmt: skip
     unset = tuple(sorted({v for m in record.modules for v in m.unset}))
     apps = sorted({m.app for m in record.modules})
-    return NifStaging(apps[0], unset, systems)
+    return NifStaging(apps[0], record.otp, unset, systems)
 
 
 def _checked_file(artifact: NifArtifactRecord, entry: HexLockEntry) -> NifArtifactRecord:
