@@ -35,7 +35,8 @@ DepBuilder = Literal["buildMix", "buildRebar3", "buildErlangMk", "sourceOnly"]
 @dataclass(frozen=True)
 class NifStaging:
     """Strategy A for a NIF dependency: the upstream artifacts its preBuild stages, per system
-    (NIF-DEPS.md §3.1; templates/nif-deps/stage.sh and check.sh)."""
+    (README "NIF dependencies"; docs/UPSTREAM.md U-RUSTLER-PRECOMPILED-CACHE; templates/nif-deps/
+    stage.sh and check.sh)."""
 
     app: str  # where rustler_precompiled extracts the libraries
     otp: int  # the OTP major the artifacts were chosen for (their NIF version)
