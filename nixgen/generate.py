@@ -57,7 +57,7 @@ def generate(
     log.info("Erlang/OTP %s, Elixir %s (from %s)", beam.otp, elixir, beam.source)
     loaded = release_nifs(project, top, {d: name for name, d in deps.closure.path_deps})
     attrs = {p.manifest: crate_attr(p) for p in project.cargo_packages}
-    release = plan_release(project, top, beam, attrs, assets, loaded)
+    release = plan_release(project, top, beam, attrs, assets, loaded, deps.nif_modules)
     glue = plan_glue(
         project,
         top,

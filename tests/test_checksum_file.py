@@ -1,4 +1,5 @@
-"""T1 (NIF-DEPS.md §5): the `checksum-<Module>.exs` reader, its shapes and its refusals."""
+"""The `checksum-<Module>.exs` reader (docs/UPSTREAM.md U-RP-CHECKSUM-FILE), its shapes and its
+refusals."""
 
 from __future__ import annotations
 

@@ -361,11 +361,20 @@ HARNESS = """{
       pkgs = nixpkgs.legacyPackages.x86_64-linux;
       deps = import ./nix/deps.nix {
         inherit (pkgs) lib fetchgit fetchurl runCommand stdenv;
-        beamPackages = pkgs.beamMinimal28Packages;
+        beamPackages = pkgs.BEAM;
       };
     in { drv = deps.fake_nif.drvPath; };
 }
 """
+
+
+def _harness(root: Path, tmp_path: Path, beam: str = "beamMinimal28Packages") -> Path:
+    """A flake importing `root`'s nix/deps.nix alone, with the BEAM set `beam`."""
+    harness = tmp_path / "harness"
+    (harness / "nix").mkdir(parents=True, exist_ok=True)
+    shutil.copy(root / DEPS_FILE, harness / DEPS_FILE)
+    (harness / "flake.nix").write_text(HARNESS.replace("BEAM", beam), encoding="utf-8")
+    return harness
 
 
 @pytest.mark.nix
@@ -378,13 +387,46 @@ def test_a_system_without_a_recorded_artifact_throws_naming_the_fix(
     fetchers = initialised.fetchers(failing_hex_packages)  # the record covers fewer systems
     apply_changes(initialised.root, plan_update(initialised.root, force=False, fetchers=fetchers))
     assert '"x86_64-linux"' not in (initialised.root / "flake.nix").read_text()
-    harness = tmp_path / "harness"
-    (harness / "nix").mkdir(parents=True)
-    shutil.copy(initialised.root / DEPS_FILE, harness / DEPS_FILE)
-    (harness / "flake.nix").write_text(HARNESS, encoding="utf-8")
     with pytest.raises(AssertionError) as info:
-        nix_eval_json(harness, "drv")
+        nix_eval_json(_harness(initialised.root, tmp_path), "drv")
     assert (
         "nix/deps.nix: the NIF dependency fake_nif has no precompiled library recorded for "
         'x86_64-linux: add "x86_64-linux" to `systems` in nixgen.toml and run `nixgen update`'
+    ) in str(info.value)
+
+
+@pytest.mark.nix
+@pytest.mark.skipif(not nix_available(), reason="needs the `nix` command")
+def test_the_nif_load_check_loads_the_dependency_module(initialised: NifDepProject) -> None:
+    script = nix_eval_json(initialised.root, "checks.x86_64-linux.nifLoad.loadNifs.text")
+    (line,) = [s for s in script.splitlines() if s.startswith("for m <- [")]
+    assert line == "for m <- [FakeNif.Native] do"
+
+
+@pytest.mark.nix
+@pytest.mark.skipif(not nix_available(), reason="needs the `nix` command")
+@pytest.mark.parametrize("beam", ["beamMinimal28Packages", "beam28Packages"])
+def test_an_erlang_of_the_recorded_otp_evaluates(
+    initialised: NifDepProject, tmp_path: Path, beam: str
+) -> None:
+    assert nix_eval_json(_harness(initialised.root, tmp_path, beam), "drv").endswith(".drv")
+
+
+@pytest.mark.nix
+@pytest.mark.skipif(not nix_available(), reason="needs the `nix` command")
+@pytest.mark.parametrize(("beam", "otp", "version"), [
+    ("beamMinimal27Packages", "27", "27.3.4.17"), ("beamMinimal29Packages", "29", "29.1"),
+])  # fmt: skip
+def test_an_erlang_of_another_otp_throws_naming_the_package_and_the_fix(
+    initialised: NifDepProject, tmp_path: Path, beam: str, otp: str, version: str
+) -> None:
+    """The record holds OTP 28 (nixgen.toml's); a BEAM set of another major (e.g. after a
+    nixpkgs bump) stops evaluation (docs/UPSTREAM.md U-ERLANG-VERSION; mock beam.nix)."""
+    with pytest.raises(AssertionError) as info:
+        nix_eval_json(_harness(initialised.root, tmp_path, beam), "drv")
+    assert (
+        "nix/deps.nix: the NIF dependency fake_nif was read for Erlang/OTP 28, but "
+        f"beamPackages.erlang is {version} (OTP {otp}): its precompiled library is for another "
+        f'NIF version; run `nixgen update` (with `otp = "{otp}"` in nixgen.toml if you pin the '
+        "OTP there)"
     ) in str(info.value)

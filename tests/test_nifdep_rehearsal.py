@@ -1,4 +1,5 @@
-"""NIF dependencies end to end without Nix or network (NIF-DEPS.md §5 T6): the staging snippets
+"""NIF dependencies end to end without Nix or network (issue 12, "Tests"; docs/UPSTREAM.md
+U-RUSTLER-PRECOMPILED-CACHE, U-RUSTLER-PRECOMPILED-CHECKSUM): the staging snippets
 of templates/nif-deps/ run verbatim in the emulated buildMix of a RustlerPrecompiled dependency
 (tests/support/nifdep.py), which then compiles with proxies pointed at a closed port and an
 uncreatable HOME; an app depending on it is released and calls the NIF.

@@ -1,5 +1,6 @@
 """NIF dependencies: detection in mix.lock, `use RustlerPrecompiled` options of a package, and
-T2 (NIF-DEPS.md §5) naming and selection, as table tests taken from upstream's behaviour."""
+naming and selection (docs/UPSTREAM.md U-RP-TARGET, U-RP-NIF-VERSION, U-RP-ARTIFACT), as table
+tests taken from upstream's behaviour."""
 
 from __future__ import annotations
 
@@ -265,7 +266,7 @@ def test_compatible_nif_version(beam: str, available: list[str], chosen: str | N
 @pytest.mark.parametrize(
     ("otp", "nif_versions", "chosen"),
     [
-        (25, ["2.15", "2.16"], "2.16"),  # E1 in NIF-DEPS.md
+        (25, ["2.15", "2.16"], "2.16"),  # OTP 25 is NIF 2.16 (U-RP-NIF-VERSION)
         (27, ["2.15"], "2.15"),
         (27, None, "2.15"),  # default nif_versions
         (28, ["2.15", "2.16", "2.17"], "2.17"),

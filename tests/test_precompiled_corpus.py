@@ -1,6 +1,6 @@
-"""T3 (NIF-DEPS.md §5) over ../shared/corpus: the `use RustlerPrecompiled` options of every
-corpus package that has one, and the NIF dependencies of every corpus mix.lock (the expected
-sets are NIF-DEPS.md §1.8 and the corpus README)."""
+"""Option extraction over ../shared/corpus (issue 12, "Tests"): the `use RustlerPrecompiled`
+options (docs/UPSTREAM.md U-RP-OPTIONS) of every corpus package that has one, and the NIF
+dependencies of every corpus mix.lock (the expected sets are the corpus README's)."""
 
 from __future__ import annotations
 
@@ -273,7 +273,7 @@ class LockExpect:
     rustler: str | None
 
 
-LOCKS: dict[str, LockExpect] = {  # NIF-DEPS.md §1.8
+LOCKS: dict[str, LockExpect] = {  # the corpus README's NIF dependencies
     "ComponentsGuide__components_guide/mix.lock": LockExpect(
         {"html5ever": "0.14.3", "orb_wasmtime": "0.1.10"}, "0.6.2", "0.29.1"
     ),

@@ -35,9 +35,11 @@ DepBuilder = Literal["buildMix", "buildRebar3", "buildErlangMk", "sourceOnly"]
 @dataclass(frozen=True)
 class NifStaging:
     """Strategy A for a NIF dependency: the upstream artifacts its preBuild stages, per system
-    (NIF-DEPS.md §3.1; templates/nif-deps/stage.sh and check.sh)."""
+    (README "NIF dependencies"; docs/UPSTREAM.md U-RUSTLER-PRECOMPILED-CACHE; templates/nif-deps/
+    stage.sh and check.sh)."""
 
     app: str  # where rustler_precompiled extracts the libraries
+    otp: int  # the OTP major the artifacts were chosen for (their NIF version)
     unset: tuple[str, ...]  # the modules' force-build variables
     systems: tuple[tuple[str, tuple[tuple[str, NifArtifactRecord], ...]], ...]  # (module, artifact)
 
@@ -91,6 +93,15 @@ class DepsPlan:
     @property
     def nif_deps(self) -> tuple[HexPackage, ...]:
         return tuple(p for p in self.packages if isinstance(p, HexPackage) and p.nif)
+
+    @property
+    def nif_modules(self) -> tuple[str, ...]:
+        """The RustlerPrecompiled modules of the staged NIF dependencies, as aliases (the record
+        holds the atom, `Elixir.Foo.Native`): the NIF-load check loads them too."""
+        return tuple(sorted({
+            m.module.removeprefix("Elixir.")
+            for p in self.nif_deps if p.nif_record for m in p.nif_record.modules
+        }))  # fmt: skip
 
 
 def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
@@ -157,7 +168,7 @@ def _nif_staging(
     )  # fmt: skip
     unset = tuple(sorted({v for m in record.modules for v in m.unset}))
     apps = sorted({m.app for m in record.modules})
-    return NifStaging(apps[0], unset, systems)
+    return NifStaging(apps[0], record.otp, unset, systems)
 
 
 def _checked_file(artifact: NifArtifactRecord, entry: HexLockEntry) -> NifArtifactRecord:

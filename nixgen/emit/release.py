@@ -6,7 +6,7 @@ import dataclasses
 import posixpath
 from dataclasses import dataclass
 
-from nixgen.emit.render import NIX_WIDTH, check_store_name, render
+from nixgen.emit.render import NIX_WIDTH, check_store_name, elixir_alias, render
 from nixgen.errors import Position, ResolveError
 from nixgen.model import AnyNif, CargoPackage, MixProject, Nif, Project, UnresolvedNif
 from nixgen.paths import inside, join, relative
@@ -50,10 +50,13 @@ def plan_release(
     crate_attr: dict[str, str],
     assets: AssetsPlan,
     nifs: ReleaseNifs,
+    dep_modules: tuple[str, ...] = (),
 ) -> ReleasePlan:
     """`crate_attr` maps a Cargo.toml path to its attribute in nix/nifs.nix; `nifs` are the
-    release's, from `release_nifs`. In-repository path deps are built by Mix inside the
-    release (docs/UPSTREAM.md U-MIX-DEPS-COMPILE-PATH), so their sources are part of it."""
+    release's, from `release_nifs`; `dep_modules` the modules of its NIF dependencies (Hex
+    packages using RustlerPrecompiled), which the NIF-load check loads too. In-repository path
+    deps are built by Mix inside the release (docs/UPSTREAM.md U-MIX-DEPS-COMPILE-PATH), so their
+    sources are part of it."""
     pname = _pname(top)
     release_name = top.releases[0] if isinstance(top.releases, tuple) and top.releases else pname
     where = Position(join(top.dir, "mix.exs"))
@@ -70,7 +73,7 @@ def plan_release(
         beam=beam,
         env=_switch_env(nifs.all()),
         copies=_copies(project, top.dir, nifs.all(), crate_attr),
-        modules=tuple(sorted({n.module for n in nifs.all()})),
+        modules=tuple(sorted({*(n.module for n in nifs.all()), *dep_modules})),
         exclude=_excluded(project, top, nifs.path_dirs, root),
         assets=assets,
     )
@@ -181,7 +184,7 @@ def _crate_root(package: CargoPackage) -> str:
 def load_script(modules: tuple[str, ...]) -> str:
     """Elixir for the NIF-load check: load each Rustler module, fail if its @on_load fails."""
     return (
-        f"for m <- [{', '.join(modules)}] do\n"
+        f"for m <- [{', '.join(map(elixir_alias, modules))}] do\n"
         "  case Code.ensure_loaded(m) do\n"
         '    {:module, ^m} -> IO.puts("loaded #{inspect(m)}")\n'
         '    error -> IO.puts(:stderr, "#{inspect(m)} failed to load: #{inspect(error)}")'

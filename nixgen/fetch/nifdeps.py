@@ -1,6 +1,7 @@
 """A NIF dependency's verified Hex package → its `nif-dep` record: for each `use
 RustlerPrecompiled` module, the upstream artifact rustler_precompiled would load on each configured
-system (strategy A, NIF-DEPS.md §3.1), or why there is none. Pure: the fetch stage downloads."""
+system (strategy A, README "NIF dependencies"; docs/UPSTREAM.md U-RP-TARGET, U-RP-NIF-VERSION,
+U-RP-ARTIFACT, U-RP-CHECKSUM-FILE), or why there is none. Pure: the fetch stage downloads."""
 
 from __future__ import annotations
 

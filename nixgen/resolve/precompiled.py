@@ -35,8 +35,8 @@ class NifDeps:
 
 def nif_dependencies(lock: MixLock) -> NifDeps:
     """Hex entries with a non-optional `{:rustler_precompiled, …}` among their deps (the rule
-    deps_nix uses; NIF-DEPS.md §4.1). Whether a `use RustlerPrecompiled` module confirms it
-    is decided once the package is read."""
+    deps_nix uses; README "NIF dependencies"). Whether a `use RustlerPrecompiled` module
+    (docs/UPSTREAM.md U-RP-OPTIONS) confirms it is decided once the package is read."""
     found = tuple(
         e
         for e in lock.entries
@@ -271,7 +271,7 @@ def _nif_for(
     variant: str | None,
 ) -> str | None:
     """From the package's `nif_versions`; when that is not a literal, from the versions its
-    checksum file lists for this triple (NIF-DEPS.md §4.2 step 4)."""
+    checksum file lists for this triple (docs/UPSTREAM.md U-RP-NIF-VERSION, U-RP-CHECKSUM-FILE)."""
     if nif_versions is not None or not checksums.entries:
         return select_nif_version(otp_major, nif_versions)
     published = sorted({nif for f in checksums.files if (nif := _nif_of(f)) is not None})

@@ -1,6 +1,6 @@
 """NIF dependencies (Hex packages that `use RustlerPrecompiled`) rehearsed without Nix.
 
-What the generated Nix will do for such a dependency (docs NIF-DEPS.md §3.1 strategy A, §3.2
+What the generated Nix will do for such a dependency (README "NIF dependencies": strategy A, and
 strategy B) is replayed here with the real mix/elixir/erl and cargo, the way tests/support/
 rehearsal.py replays nixpkgs' builders, and with its hook bodies (U-BUILDMIX, U-MIXRELEASE-PHASES):
 

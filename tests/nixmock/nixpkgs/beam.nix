@@ -6,6 +6,7 @@
 #   U-BEAM-VERSIONS     which sets, Erlang and Elixir versions exist
 #   U-BEAM-SCOPE        each set is a scope: overrideScope, `.extend` throws
 #   U-ELIXIR-OTP-BOUNDS the assert of elixir's generic builder
+#   U-ERLANG-VERSION    erlang.version is the full OTP version ("28.5.0.6")
 #   U-FETCHHEX          fetchHex { pkg, version, sha256, meta ? { } }
 #   U-BUILDMIX, U-BUILDMIX-ENV, U-BUILDREBAR3, U-BUILDERLANGMK
 #   U-MIXRELEASE-ARGS, U-MIXRELEASE-ENV, U-MIXRELEASE-TOOLS, U-MIXRELEASE-PHASES
@@ -68,7 +69,7 @@ let
     { lib, stdenv }:
     stdenv.mkDerivation {
       pname = "erlang";
-      inherit version;
+      inherit version; # U-ERLANG-VERSION
       configureFlags = lib.optional wxSupport "--with-wx" ++ lib.optional systemdSupport "--enable-systemd";
       meta = {
         mainProgram = "erl";

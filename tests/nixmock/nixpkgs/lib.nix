@@ -8,7 +8,7 @@
 #   lib/fileset/default.nix (see ./fileset.nix).
 # Registry entries (docs/UPSTREAM.md): U-LIB-WARN (warn, warnOnInstantiate),
 # U-LIB-SCOPE (makeScope, makeOverridable, extendMkDerivation), U-LIB-GETEXE
-# (getExe, getExe'; lib/meta.nix).
+# (getExe, getExe'; lib/meta.nix), U-ERLANG-VERSION (getVersion, versions.major).
 #
 # Every function here behaves like its nixpkgs namesake for the inputs nixgen
 # produces; anything not listed is simply missing (an evaluation that needs it
@@ -305,7 +305,7 @@ let
     fixedPoints = libSelf;
     meta = libSelf;
     derivations = libSelf;
-    versions = {
+    versions = { # U-ERLANG-VERSION (major)
       major = v: b.elemAt (splitString "." v) 0;
       minor = v: b.elemAt (splitString "." v) 1;
       majorMinor = v: let p = splitString "." v; in "${b.elemAt p 0}.${b.elemAt p 1}";
