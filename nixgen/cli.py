@@ -259,6 +259,52 @@ def update(path: Path, dry_run: bool, force: bool) -> None:
 
 
 @main.command()
+@project_options
+@click.option(
+    "--all",
+    "all_entries",
+    is_flag=True,
+    help="Every mix.lock entry, not only the release closure of --env.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the file (atomically) instead of printing it.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With -o: overwrite a file nixgen did not write (kept in FILE.orig).",
+)
+@reports_errors
+def deps(
+    path: Path, mix_env: str | None, all_entries: bool, output: Path | None, force: bool
+) -> None:
+    """Print the deps file alone (mix2nix's `deps.nix`) for the project at PATH: what mix.exs
+    and mix.lock need, git deps with their hashes; nothing else is read or written."""
+    from nixgen.pipeline import DepsOptions, deps_file, plan_deps_output
+    from nixgen.write import apply_changes
+
+    if all_entries and mix_env is not None:
+        raise click.UsageError("--all takes every lock entry: it cannot be used with --env")
+    out = console()
+    options = DepsOptions(mix_env, all_entries, output)
+    if output is not None:  # one writing run at a time; released when the command ends
+        click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
+    text = deps_file(path, options, progress=out.progress, on_note=out.note)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    changes = plan_deps_output(options, text, force=force)
+    apply_changes(output.parent, changes)
+    for change in changes:
+        out.say(f"{change.action:>9}  {output}")
+    say_kept(out, changes)
+
+
+@main.command()
 @click.argument(
     "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
 )

@@ -6,6 +6,8 @@ from typing import Literal
 
 # The command that rewrites generated files, as their header and messages say.
 REGENERATE = "nixgen update"
+# The command that writes the deps file alone (mix2nix's drop-in), as its header says.
+DEPS_COMMAND = "nixgen deps"
 
 # The files nixgen writes, relative to the project root.
 FLAKE_FILE = "flake.nix"

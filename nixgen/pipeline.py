@@ -3,11 +3,13 @@ file, plan the writes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nixgen.constants import (
+    DEPS_COMMAND,
     DEPS_FILE,
     FLAKE_FILE,
     NIFS_FILE,
@@ -15,16 +17,25 @@ from nixgen.constants import (
     SETTINGS_FILE,
     Libc,
 )
+from nixgen.emit.deps import plan_deps, render_deps
 from nixgen.errors import InputError, Position
 from nixgen.fetch.cargo import generate_lockfiles
 from nixgen.fetch.gateway import SubprocessRunner
-from nixgen.fetch.records import CrateRecord, GitSourceInfo, HexSource, load_known, read_records
+from nixgen.fetch.records import (
+    CrateRecord,
+    GitSourceInfo,
+    HexSource,
+    KnownSources,
+    Record,
+    load_known,
+    read_records,
+)
 from nixgen.fetch.stage import Fetchers, Progress, default_fetchers, fetch_sources
 from nixgen.generate import generate
 from nixgen.model import Project
-from nixgen.resolve.project import check_root, deps_request, load_project
+from nixgen.resolve.project import DepsRequest, check_root, deps_request, load_project
 from nixgen.settings import Settings, check_mix_env, load_settings, updated_text
-from nixgen.write import Change, check_target, plan_changes, read_existing
+from nixgen.write import Change, check_target, plan_changes, read_existing, with_header
 
 __all__ = ["Fetchers", "Progress"]
 
@@ -129,6 +140,87 @@ def _plan(
     if on_lockfiles is not None:
         on_lockfiles(output.lockfiles)
     return plan_changes(root, output.generated, output.created, output.edited, force)
+
+
+@dataclass(frozen=True)
+class DepsOptions:
+    """`nixgen deps`' options: the Mix env whose closure is written (None: nixgen.toml's, else
+    prod), or every lock entry; where the file goes (None: stdout)."""
+
+    mix_env: str | None = None
+    all_entries: bool = False
+    output: Path | None = None
+
+    def command(self) -> str:
+        """The command that writes the same file again, for its header."""
+        words = [DEPS_COMMAND]
+        if self.all_entries:
+            words.append("--all")
+        elif self.mix_env is not None:
+            words.append(f"--env {self.mix_env}")  # checked: a plain name
+        if self.output is not None:
+            name = self.output.as_posix()
+            words.append(f"-o {name}" if _PLAIN_PATH.fullmatch(name) else "-o FILE")
+        return " ".join(words)
+
+
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9._/+-]+")
+
+
+def deps_file(
+    root: Path,
+    options: DepsOptions,
+    *,
+    fetchers: Fetchers | None = None,
+    progress: Progress | None = None,
+    on_note: Callable[[str], None] | None = None,
+) -> str:
+    """The text of nix/deps.nix alone for the project at `root` (mix.exs and mix.lock; a
+    nixgen.toml is read when there is one, for `provided` deps, pins and systems), git sources
+    fetched once (their hashes reused from nix/deps.nix and from `options.output`)."""
+    check_root(root)
+    settings = load_settings(root) or Settings()
+    if options.mix_env is not None:
+        settings = replace(settings, mix_env=check_mix_env(options.mix_env, Position("--env")))
+    project = load_project(
+        root, env=settings.mix_env, all_cargo_locks=False, hints=settings.nif_hints
+    )
+    request = replace(deps_request(project, settings), all_entries=options.all_entries)
+    known = load_known(root).adding(_output_records(options.output))
+    text, notes = deps_text(request, known, fetchers or default_fetchers(), progress, options)
+    for note in notes:
+        if on_note is not None:
+            on_note(note)
+    return text
+
+
+def deps_text(
+    request: DepsRequest,
+    known: KnownSources,
+    fetchers: Fetchers,
+    progress: Progress | None,
+    options: DepsOptions,
+) -> tuple[str, tuple[str, ...]]:
+    """The deps file of `request` with nixgen's header, and the closure's notes. No
+    `appConfigPath` (as mix2nix): where the file lands is not known, pass it in `overrides`."""
+    known = fetch_sources(request.project, request, known, fetchers, progress, crates=False)
+    plan = replace(plan_deps(request, known), app_config=None)
+    return with_header(render_deps(plan), options.command()), plan.closure.notes
+
+
+def _output_records(output: Path | None) -> tuple[Record, ...]:
+    """The records of the file `-o` rewrites, if nixgen wrote it (a foreign file has none)."""
+    if output is None:
+        return ()
+    text = read_existing(output.parent, output.name)
+    return read_records(text, output.as_posix()) if text is not None else ()
+
+
+def plan_deps_output(options: DepsOptions, text: str, *, force: bool) -> list[Change]:
+    """Writing `text` to `options.output`: refused over a file nixgen did not write (or that
+    was edited) unless `force` (which keeps it in FILE.orig)."""
+    assert options.output is not None
+    return plan_changes(options.output.parent, {options.output.name: text}, {}, {}, force)
 
 
 def out_of_date(changes: list[Change]) -> list[Change]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -24,10 +23,18 @@ from typing import Any
 
 import pytest
 from support import depseval
+from support.depseval import (
+    GITLIB,
+    GITLIB_REV,
+    HEROICONS,
+    HEROICONS_REV,
+    git_checkouts,
+    nix_parse,
+)
 from support.env import CORPUS, FIXTURES
 from support.fakes import FakeCheckouts, default_mix_exs, fake_fetchers, fetched
 from support.golden import check_golden
-from support.nixeval import nix_env, nix_eval_json
+from support.nixeval import nix_eval_json
 
 from nixgen.constants import DEPS_FILE, REGENERATE
 from nixgen.emit.deps import (
@@ -46,10 +53,6 @@ from nixgen.model import GitLockEntry, HexLockEntry, Project
 from nixgen.resolve.project import load_project
 from nixgen.write import with_header
 
-GITLIB = "https://example.invalid/gitlib.git"
-GITLIB_REV = "abcfe4f9919e74cdce1d089f3885bdf716a0d2ab"
-HEROICONS = "https://github.com/tailwindlabs/heroicons.git"
-HEROICONS_REV = "d3e9731f32a8cf965c9b7af86cd10ec15965393f"
 GOLDEN_NAMES = ["deps_hex", "deps_git", "deps_old_lock", "umbrella", "single_crate", "two_crates"]
 
 # --------------------------------------------------------------------------- helpers
@@ -77,19 +80,6 @@ def hex_package(plan: DepsPlan, name: str) -> HexPackage:
     package = packages(plan)[name]
     assert isinstance(package, HexPackage)
     return package
-
-
-def git_checkouts() -> FakeCheckouts:
-    """gitlib's checkout: version 0.4.2, a prod dep (jason) and a dev-only dep; heroicons: only
-    icons under optimized/ (no mix.exs, no rebar.config, no Makefile)."""
-    gitlib_deps = '[{:jason, "~> 1.4"}, {:dev_only, "~> 1.0", only: :dev}]'
-    return FakeCheckouts(
-        apps={
-            GITLIB: {"mix.exs": default_mix_exs("gitlib", "0.4.2", gitlib_deps)},
-            HEROICONS: {"optimized/24/outline/academic-cap.svg": "<svg/>\n"},
-        },
-        roots={HEROICONS: "optimized"},
-    )
 
 
 def git_project(root: Path | None = None) -> Project:
@@ -132,19 +122,6 @@ def planned_names(name: str) -> set[str]:
         return set(packages(plan_git()[0]))
     wanted = request(load(name))
     return set(packages(plan_deps(wanted, offline(wanted))))
-
-
-def nix_parse(text: str, work: Path) -> subprocess.CompletedProcess[str]:
-    path = work / "deps.nix"
-    path.write_text(text, encoding="utf-8")
-    return subprocess.run(
-        ["nix-instantiate", "--parse", str(path)],
-        env=nix_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
 
 
 def evaluated(project_dir: Path, text: str, work: Path) -> tuple[dict[str, str], Path]:

@@ -25,7 +25,13 @@ from nixgen.model import (
 )
 from nixgen.resolve.closure import Closure
 from nixgen.resolve.precompiled import nif_dependencies
-from nixgen.resolve.project import DepsRequest, NifTargets, deps_closure, lock_of
+from nixgen.resolve.project import (
+    DepsRequest,
+    NifTargets,
+    deps_closure,
+    lock_of,
+    request_closure,
+)
 
 __all__ = ["DepsRequest", "lock_of"]
 # The beamPackages function that builds a dependency; sourceOnly: files only (`compile: false`).
@@ -108,9 +114,7 @@ def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
     """The packages of the release closure; every git dep and old 7-element Hex entry among
     them must be in `known` (the fetch stage put them there)."""
     lock = lock_of(request.project, request.top)
-    closure = deps_closure(
-        request.project, request.top, request.env, lambda e: _git_source(e, known).deps
-    )
+    closure = request_closure(request, lambda e: _git_source(e, known).deps)
     flags = _declared_flags(request.project)
     # In-repository path deps are built by Mix inside the release, not here
     # (docs/UPSTREAM.md U-MIX-DEPS-COMPILE-PATH): no attribute, and no edge to one.

@@ -26,7 +26,7 @@ from nixgen.model import GitLockEntry, HexLockEntry, Project
 from nixgen.readers.hex_tarball import HexPackage
 from nixgen.resolve.cargo import cargo_lock_path, nif_packages
 from nixgen.resolve.precompiled import nif_dependencies
-from nixgen.resolve.project import DepsRequest, NifTargets, deps_closure, lock_of
+from nixgen.resolve.project import DepsRequest, NifTargets, lock_of, request_closure
 
 # sha256 (base16) of https://repo.hex.pm/tarballs/<pkg>-<version>.tar
 HexHasher = Callable[[str, str], str]
@@ -122,11 +122,14 @@ def fetch_sources(
     known: KnownSources,
     fetchers: Fetchers,
     progress: Progress | None = None,
+    *,
+    crates: bool = True,
 ) -> KnownSources:
     """`known` and every source the plans of `project` need, fetched once each (the deps of
-    `request`; None: only the NIF crates')."""
+    `request`; None: only the NIF crates'; `crates=False`: not the NIF crates', for
+    `nixgen deps`)."""
     done = 0
-    while needed := unknown_sources(project, request, known):
+    while needed := unknown_sources(project, request, known, crates=crates):
         fetched = []
         for n, need in enumerate(needed, start=done + 1):
             if progress is not None:
@@ -138,11 +141,11 @@ def fetch_sources(
 
 
 def unknown_sources(
-    project: Project, request: DepsRequest | None, known: KnownSources
+    project: Project, request: DepsRequest | None, known: KnownSources, *, crates: bool = True
 ) -> list[Need]:
     """What the plans need that `known` lacks (with git deps' own deps as far as known)."""
     deps = _unknown_deps(request, known) if request is not None else []
-    return [*deps, *_unknown_cargo(project, known)]
+    return [*deps, *(_unknown_cargo(project, known) if crates else [])]
 
 
 def _unknown_deps(request: DepsRequest, known: KnownSources) -> list[Need]:
@@ -156,7 +159,7 @@ def _unknown_deps(request: DepsRequest, known: KnownSources) -> list[Need]:
             return ()
         return source.deps
 
-    closure = deps_closure(request.project, request.top, request.env, edges)
+    closure = request_closure(request, edges)
     for name in closure.included:
         entry = lock.get(name)
         if name not in request.provided and entry is not None:

@@ -54,10 +54,12 @@ def release_closure(
     env: str,
     git_edges: GitEdges,
     path_projects: dict[str, MixProject] | None = None,
+    take_all: bool = False,
 ) -> Closure:
     """`projects` are the apps built together (an umbrella's children included), sharing `lock`.
-    An optional lock edge is followed only when its target is needed for another reason."""
-    walk = _Walk(lock, env, {}, {}, {}, [])
+    An optional lock edge is followed only when its target is needed for another reason.
+    `take_all`: every lock entry is included (`nixgen deps --all`)."""
+    walk = _Walk(lock, env, {}, {}, {}, [], take_all)
     for project in projects:
         _roots(walk, project, path_projects or {}, set())
     included = {e.name for e in lock.entries} if walk.take_all else _reach(walk, git_edges)

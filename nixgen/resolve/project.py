@@ -79,6 +79,7 @@ class DepsRequest:
     libc: Libc = "musl"
     otp_pin: str | None = None
     elixir_pin: str | None = None
+    all_entries: bool = False  # every lock entry, not only the release closure (`deps --all`)
 
     def nif_targets(self) -> NifTargets:
         beam = choose_beam(self.project.tool_versions, self.top, self.otp_pin, self.elixir_pin)
@@ -116,7 +117,18 @@ def lock_of(project: Project, top: MixProject) -> MixLock:
     return lock if lock is not None else MixLock(lockfile, ())
 
 
-def deps_closure(project: Project, top: MixProject, env: str, git_edges: GitEdges) -> Closure:
-    """The lock entries `top`'s release needs; a git dep's own deps come from `git_edges`."""
+def deps_closure(
+    project: Project, top: MixProject, env: str, git_edges: GitEdges, take_all: bool = False
+) -> Closure:
+    """The lock entries `top`'s release needs (every entry with `take_all`); a git dep's own
+    deps come from `git_edges`."""
     path_projects = {p.dir: p for p in project.all_mix_projects()}
-    return release_closure(top.walk(), lock_of(project, top), env, git_edges, path_projects)
+    lock = lock_of(project, top)
+    return release_closure(top.walk(), lock, env, git_edges, path_projects, take_all)
+
+
+def request_closure(request: DepsRequest, git_edges: GitEdges) -> Closure:
+    """The lock entries `request` plans."""
+    return deps_closure(
+        request.project, request.top, request.env, git_edges, take_all=request.all_entries
+    )

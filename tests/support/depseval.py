@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,15 @@ from nixgen.model import MixProject, Project
 from nixgen.readers.mix_lock import read_mix_lock
 from nixgen.resolve.project import load_project
 from nixgen.write import with_header
-from support.fakes import fake_checkouts, fake_hex_hash, fetched
-from support.nixeval import nix_eval_json
+from support.fakes import FakeCheckouts, default_mix_exs, fake_checkouts, fake_hex_hash, fetched
+from support.nixeval import nix_env, nix_eval_json
 
 __all__ = ["fake_checkouts", "fake_hex_hash"]
+
+GITLIB = "https://example.invalid/gitlib.git"
+GITLIB_REV = "abcfe4f9919e74cdce1d089f3885bdf716a0d2ab"
+HEROICONS = "https://github.com/tailwindlabs/heroicons.git"
+HEROICONS_REV = "d3e9731f32a8cf965c9b7af86cd10ec15965393f"
 
 HARNESS = """{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
@@ -66,8 +72,16 @@ def project_for_lock(repo: Path, lock: Path) -> tuple[Path, Project, MixProject]
     return repo, project, top
 
 
-def evaluate(project_dir: Path, deps_nix: str, work: Path, attr: str = "drvPaths") -> Any:
-    """Copy the project to `work`, add nix/deps.nix and a harness flake, evaluate `attr`."""
+def evaluate(
+    project_dir: Path,
+    deps_nix: str,
+    work: Path,
+    attr: str = "drvPaths",
+    harness: str = HARNESS,
+    deps_path: str = "nix/deps.nix",
+) -> Any:
+    """Copy the project to `work`, add the deps file at `deps_path` and the `harness` flake,
+    evaluate `attr`."""
     target = work / "project"
     shutil.copytree(
         project_dir,
@@ -75,7 +89,33 @@ def evaluate(project_dir: Path, deps_nix: str, work: Path, attr: str = "drvPaths
         symlinks=True,
         ignore=shutil.ignore_patterns("_build", "deps", "target", ".git"),
     )
-    (target / "nix").mkdir(exist_ok=True)
-    (target / "nix" / "deps.nix").write_text(deps_nix, encoding="utf-8")
-    (target / "flake.nix").write_text(HARNESS, encoding="utf-8")
+    (target / deps_path).parent.mkdir(exist_ok=True)
+    (target / deps_path).write_text(deps_nix, encoding="utf-8")
+    (target / "flake.nix").write_text(harness, encoding="utf-8")
     return nix_eval_json(target, attr)
+
+
+def git_checkouts() -> FakeCheckouts:
+    """gitlib's checkout: version 0.4.2, a prod dep (jason) and a dev-only dep; heroicons: only
+    icons under optimized/ (no mix.exs, no rebar.config, no Makefile)."""
+    gitlib_deps = '[{:jason, "~> 1.4"}, {:dev_only, "~> 1.0", only: :dev}]'
+    return FakeCheckouts(
+        apps={
+            GITLIB: {"mix.exs": default_mix_exs("gitlib", "0.4.2", gitlib_deps)},
+            HEROICONS: {"optimized/24/outline/academic-cap.svg": "<svg/>\n"},
+        },
+        roots={HEROICONS: "optimized"},
+    )
+
+
+def nix_parse(text: str, work: Path) -> subprocess.CompletedProcess[str]:
+    path = work / "deps.nix"
+    path.write_text(text, encoding="utf-8")
+    return subprocess.run(
+        ["nix-instantiate", "--parse", str(path)],
+        env=nix_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
