@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from support.env import FIXTURES
+
 # An extra inner member as the test wants it: a TarInfo (any type, any name) and its data.
 RawMember = tuple[tarfile.TarInfo, bytes]
 
@@ -140,40 +142,9 @@ class FakeHexRepo:
             thread.join()
 
 
-FAKE_NIF_NATIVE = b"""defmodule FakeNif.Native do
-  mix_config = Mix.Project.config()
-  version = mix_config[:version]
-  github_url = mix_config[:package][:links]["GitHub"]
+# The sources of fake_nif 0.1.0 are the fixture's (fixtures/nif_dep/hex/fake_nif-0.1.0).
+FAKE_NIF_DIR = FIXTURES / "nif_dep" / "hex" / "fake_nif-0.1.0"
 
-  use RustlerPrecompiled,
-    otp_app: :fake_nif,
-    crate: "fake_nif",
-    base_url: "#{github_url}/releases/download/v#{version}",
-    version: version,
-    nif_versions: ["2.15", "2.16"],
-    force_build: System.get_env("FAKE_NIF_BUILD") in ["1", "true"]
-
-  def add(_a, _b), do: :erlang.nif_error(:nif_not_loaded)
-end
-"""
-
-FAKE_NIF_MIX_EXS = b"""defmodule FakeNif.MixProject do
-  use Mix.Project
-
-  @version "0.1.0"
-  @source_url "https://github.com/example/fake_nif"
-
-  def project do
-    [app: :fake_nif, version: @version, deps: deps(), package: package()]
-  end
-
-  defp deps, do: [{:rustler_precompiled, "~> 0.8"}, {:rustler, ">= 0.0.0", optional: true}]
-
-  defp package do
-    [files: ~w(lib native checksum-*.exs mix.exs), links: %{"GitHub" => @source_url}]
-  end
-end
-"""
 
 FAKE_NIF_CHECKSUM = (
     b"%{\n"
@@ -188,8 +159,8 @@ FAKE_NIF_CHECKSUM = (
 def fake_nif_files() -> dict[str, bytes]:
     """The files of a small RustlerPrecompiled package (`fake_nif` 0.1.0)."""
     return {
-        "mix.exs": FAKE_NIF_MIX_EXS,
-        "lib/fake_nif/native.ex": FAKE_NIF_NATIVE,
+        "mix.exs": (FAKE_NIF_DIR / "mix.exs").read_bytes(),
+        "lib/fake_nif/native.ex": (FAKE_NIF_DIR / "lib/fake_nif/native.ex").read_bytes(),
         "checksum-Elixir.FakeNif.Native.exs": FAKE_NIF_CHECKSUM,
         "native/fake_nif/Cargo.toml": b'[package]\nname = "fake_nif"\nversion = "0.1.0"\n',
         "native/fake_nif/src/lib.rs": b"// not read by nixgen\n",
