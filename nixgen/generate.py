@@ -49,7 +49,8 @@ def generate(
     request = deps_request(project, settings)
     top = request.top
     deps = plan_deps(request, known)
-    nifs = plan_nifs(project, libc=settings.libc, known=known)
+    built = deps.built_crates
+    nifs = plan_nifs(project, libc=settings.libc, known=known, nif_deps=built)
     config = _config_path(top)
     assets = _assets(top, deps.closure.included, config, read)
     beam = choose_beam(project.tool_versions, top, settings.otp, settings.elixir)
@@ -80,6 +81,10 @@ def generate(
         files.OVERRIDES_FILE: (False, partial(render, "overrides.nix")),
         files.SETTINGS_FILE: (False, partial(default_text, settings)),
     }
+    for dep, crate in built:  # the Cargo.lock copies, read by nix/nifs.nix
+        lock = known.nif_lock(crate.cargo_lock)
+        assert lock is not None  # plan_nifs stopped otherwise
+        outputs[files.nif_lock_path(dep, crate.dir)] = (True, partial(str, lock.text))
     texts = {path: (ours, text()) for path, (ours, text) in outputs.items()}
     generated = {p: with_header(text, files.REGENERATE) for p, (o, text) in texts.items() if o}
     created = {path: text for path, (ours, text) in texts.items() if not ours}

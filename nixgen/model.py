@@ -193,6 +193,20 @@ class RustlerModule:
     via_macro: bool = False  # `App.NixgenRustler.rustler_use(opts)`: nixgen's macro for old rustler
 
 
+# How a NIF dependency's library reaches its build (nixgen.toml `[nif_deps.<app>] source`):
+# the upstream artifact (strategy A) or a build from the package's source (strategy B).
+NifSource = Literal["precompiled", "build"]
+NIF_SOURCES: tuple[NifSource, ...] = ("precompiled", "build")
+
+
+@dataclass(frozen=True)
+class GivenLock:
+    """A Cargo.lock the user gave for a NIF dependency without one (`--nif-dep-lock APP=PATH`)."""
+
+    path: str  # as given, kept in the record and named in messages
+    text: str
+
+
 @dataclass(frozen=True)
 class ModuleHint:
     """The user's description (nixgen.toml `[nifs."Module"]`) of a Rustler module whose

@@ -11,7 +11,7 @@ import tomlkit
 from nixgen.constants import DEFAULT_SYSTEMS, KNOWN_SYSTEMS, LIBCS, SETTINGS_FILE, Libc
 from nixgen.emit.render import render
 from nixgen.errors import InputError, Position
-from nixgen.model import ModuleHint
+from nixgen.model import NIF_SOURCES, ModuleHint, NifSource
 from nixgen.readers.checks import check_numbers
 from nixgen.readers.text import is_special, parse_toml, read_text
 
@@ -29,6 +29,8 @@ class Settings:
     otp: str | None = None  # pins Erlang/OTP over .tool-versions (e.g. "27")
     elixir: str | None = None  # pins Elixir over .tool-versions (e.g. "1.18")
     nif_hints: tuple[ModuleHint, ...] = ()  # [nifs."Module"]: modules with dynamic options
+    # [nif_deps.<app>] source: how each NIF dependency named there gets its library
+    nif_sources: tuple[tuple[str, NifSource], ...] = ()
 
 
 INIT_KEYS = ("libc", "mix_env", "elixir_glue")  # the values `init` options can set
@@ -101,6 +103,7 @@ _TOP_KEYS = {
     "otp",
     "elixir",
     "nifs",
+    "nif_deps",
 }
 _HINT_KEYS = {"otp_app", "crate", "path", "load_path"}
 _DEPS_KEYS = {"provided"}
@@ -138,7 +141,24 @@ def _validate(data: dict[str, object], text: str) -> Settings:
         otp=_version(data, text, "otp", r"\d+"),
         elixir=_version(data, text, "elixir", r"\d+\.\d+"),
         nif_hints=_hints(data.get("nifs", {}), text),
+        nif_sources=_nif_sources(data.get("nif_deps", {}), text),
     )
+
+
+def _nif_sources(value: object, text: str) -> tuple[tuple[str, NifSource], ...]:
+    """`[nif_deps.<app>] source = "precompiled" | "build"` (README "NIF dependencies")."""
+    example = '[nif_deps.explorer] source = "build"'
+    if not isinstance(value, dict):
+        raise _fail(text, "nif_deps", "must be a table", example)
+    found: list[tuple[str, NifSource]] = []
+    for app, table in sorted(value.items()):
+        if not isinstance(table, dict):
+            raise _fail(text, app, "must be a table", example)
+        if unknown := sorted(set(table) - {"source"}):
+            raise _fail(text, unknown[0], f"unknown key in [nif_deps.{app}]", "known keys: source")
+        source = _choice(table, text, "source", NIF_SOURCES, "precompiled")
+        found.append((app, next(s for s in NIF_SOURCES if s == source)))
+    return tuple(found)
 
 
 def _hints(value: object, text: str) -> tuple[ModuleHint, ...]:

@@ -84,6 +84,13 @@ def inspect(text: str | None) -> Ownership:
     return Ownership("generated" if fits else "edited", header["version"], crlf)
 
 
+def generated_body(text: str) -> str | None:
+    """The body of a file nixgen wrote and nobody edited since; None for any other text."""
+    if inspect(text).state != "generated" or "\r\n" in text:
+        return None
+    return text.split("\n", HEADER_LINES)[HEADER_LINES]
+
+
 @dataclass(frozen=True)
 class Change:
     path: str

@@ -6,21 +6,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
-from nixgen.constants import HEXPM, REGENERATE
-from nixgen.emit.render import check_store_name, render, templates_dir
-from nixgen.errors import InputError, NixgenError, ResolveError
+from nixgen.constants import HEXPM, REGENERATE, nif_lock_path
+from nixgen.emit.render import check_store_name, nif_snippet, render
+from nixgen.errors import InputError, NixgenError, Position, ResolveError
 from nixgen.fetch.records import (
     GitSourceInfo,
     HexSource,
     KnownSources,
     NifArtifactRecord,
+    NifCrateRecord,
     NifDepRecord,
 )
+from nixgen.fetch.nifdeps import choose_source
 from nixgen.model import (
     Dynamic,
     DynamicDep,
     GitLockEntry,
     HexLockEntry,
+    NifSource,
     Project,
 )
 from nixgen.resolve.closure import Closure
@@ -39,15 +42,35 @@ DepBuilder = Literal["buildMix", "buildRebar3", "buildErlangMk", "sourceOnly"]
 
 
 @dataclass(frozen=True)
+class StagedFile:
+    """A file a NIF dependency's preBuild stages for one module: the upstream artifact
+    (strategy A), or its crate built from source and packed under the upstream name (B)."""
+
+    module: str  # as in its checksum file's name: Elixir.Foo.Native
+    file: str  # the name rustler_precompiled looks for: <lib_name>.so.tar.gz
+    artifact: NifArtifactRecord | None  # A: what to fetch
+    crate: str = ""  # B: the crate's directory in the package
+
+    @property
+    def lib_name(self) -> str:
+        return self.file.removesuffix(".tar.gz").rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
 class NifStaging:
-    """Strategy A for a NIF dependency: the upstream artifacts its preBuild stages, per system
-    (README "NIF dependencies"; docs/UPSTREAM.md U-RUSTLER-PRECOMPILED-CACHE; templates/nif-deps/
-    stage.sh and check.sh)."""
+    """What a NIF dependency's preBuild stages, per system (README "NIF dependencies";
+    docs/UPSTREAM.md U-RUSTLER-PRECOMPILED-CACHE; templates/nif-deps/stage.sh and check.sh)."""
 
     app: str  # where rustler_precompiled extracts the libraries
-    otp: int  # the OTP major the artifacts were chosen for (their NIF version)
+    otp: int  # the OTP major the files were named for (their NIF version)
     unset: tuple[str, ...]  # the modules' force-build variables
-    systems: tuple[tuple[str, tuple[tuple[str, NifArtifactRecord], ...]], ...]  # (module, artifact)
+    systems: tuple[tuple[str, tuple[StagedFile, ...]], ...]
+    source: NifSource = "precompiled"
+    crates: tuple[NifCrateRecord, ...] = ()  # B: the crates built
+
+    @property
+    def build(self) -> bool:
+        return self.source == "build"
 
 
 @dataclass(frozen=True)
@@ -101,6 +124,11 @@ class DepsPlan:
         return tuple(p for p in self.packages if isinstance(p, HexPackage) and p.nif)
 
     @property
+    def built_crates(self) -> tuple[tuple[str, NifCrateRecord], ...]:
+        """(dependency, crate) of every NIF dependency built from source (strategy B)."""
+        return tuple((p.name, c) for p in self.nif_deps if p.nif for c in p.nif.crates)
+
+    @property
     def nif_modules(self) -> tuple[str, ...]:
         """The RustlerPrecompiled modules of the staged NIF dependencies, as aliases (the record
         holds the atom, `Elixir.Foo.Native`): the NIF-load check loads them too."""
@@ -132,7 +160,9 @@ def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
             package = _hex(entry, included, source_only, known)
             if name in nif_names and targets is not None and package.builder == "buildMix":
                 record = _nif_record(entry, known, targets)
-                staging = _nif_staging(entry, record, targets)
+                asked = request.nif_source(name)
+                source = choose_source(record, asked, targets.systems)
+                staging = _nif_staging(entry, record, targets, source, asked is None)
                 package = replace(package, nif_record=record, nif=staging)
             packages.append(package)
         else:
@@ -153,47 +183,148 @@ def _nif_record(entry: HexLockEntry, known: KnownSources, targets: NifTargets) -
 
 
 def _nif_staging(
-    entry: HexLockEntry, record: NifDepRecord, targets: NifTargets
+    entry: HexLockEntry,
+    record: NifDepRecord,
+    targets: NifTargets,
+    source: NifSource,
+    chosen: bool = False,
 ) -> NifStaging | None:
-    """The upstream artifacts of a NIF dependency for every configured system; None when no
-    module of the package uses RustlerPrecompiled (nothing to stage)."""
+    """The files a NIF dependency stages on every configured system; None when no module of
+    the package uses RustlerPrecompiled (nothing to stage). `chosen`: nixgen chose `source`."""
     if not record.modules:
         return None
-    for module in record.modules:
-        for missing in module.missing:
-            if missing.system in targets.systems:
-                raise _no_artifact(entry, module.module, missing.system, missing.reason, targets)
+    missing = [
+        (module.module, m) for module in record.modules for m in module.missing
+        if m.system in targets.systems
+    ]  # fmt: skip
+    if source == "build":
+        try:
+            return _built(entry, record, targets)
+        except _Unbuildable as error:
+            if not chosen or not missing:
+                raise
+            module, first = missing[0]
+            no_artifact = _no_artifact(entry, module, first.system, first.reason, targets, False)
+            hint = f"{error.fix}; or {no_artifact.hint}" if error.fix else no_artifact.hint
+            raise ResolveError(
+                f"{no_artifact.message}; nor can it be built from source: {error.why}",
+                entry.where,
+                hint,
+            ) from None
+    if missing:
+        module, first = missing[0]
+        raise _no_artifact(entry, module, first.system, first.reason, targets)
     systems = tuple(
         (system, tuple(
-            (m.module, _checked_file(a, entry)) for m in record.modules for a in m.artifacts
-            if a.system == system
+            StagedFile(m.module, _checked_file(a.file, entry), a)
+            for m in record.modules for a in m.artifacts if a.system == system
         ))
         for system in sorted(targets.systems)
     )  # fmt: skip
-    unset = tuple(sorted({v for m in record.modules for v in m.unset}))
-    apps = sorted({m.app for m in record.modules})
-    return NifStaging(apps[0], record.otp, unset, systems)
+    return NifStaging(_app(record), record.otp, _unset(record), systems)
 
 
-def _checked_file(artifact: NifArtifactRecord, entry: HexLockEntry) -> NifArtifactRecord:
+def _built(entry: HexLockEntry, record: NifDepRecord, targets: NifTargets) -> NifStaging:
+    """Strategy B: each module's crate built from the package, staged under the file name
+    rustler_precompiled looks for (docs/UPSTREAM.md U-RUSTLER-PRECOMPILED-NAME)."""
+    crates: dict[str, NifCrateRecord] = {}
+    systems = []
+    for system in sorted(targets.systems):
+        staged = []
+        for module in record.modules:
+            file = module.file_for(system)
+            if not file:
+                reason = next((m.reason for m in module.missing if m.system == system), "")
+                raise _unbuildable(entry, f"{module.module} on {system}: {reason}")
+            crate = _buildable_crate(entry, record, module.module, module.crate)
+            crates[crate.dir] = crate
+            staged.append(StagedFile(module.module, _checked_file(file, entry), None, crate.dir))
+        systems.append((system, tuple(staged)))
+    built = tuple(sorted(crates.values(), key=lambda c: c.dir))
+    return NifStaging(_app(record), record.otp, _unset(record), tuple(systems), "build", built)
+
+
+def _buildable_crate(
+    entry: HexLockEntry, record: NifDepRecord, module: str, directory: str
+) -> NifCrateRecord:
+    crate = record.crate(directory) if directory else None
+    if crate is None:
+        where = f"its crate directory ({directory}/Cargo.toml)" if directory else "its crate"
+        raise _unbuildable(entry, f"the package does not ship {where}, used by {module}")
+    if not crate.cargo_lock:
+        fix = (
+            f"take the Cargo.lock of the package's source at version {entry.version} (its "
+            f"repository's tag) and run `nixgen update --nif-dep-lock {entry.name}=PATH`; "
+            f"nixgen copies it to {nif_lock_path(entry.name, crate.dir)}"
+        )
+        raise _Unbuildable(
+            f"its Hex package has no {crate.dir}/Cargo.lock",
+            f"NIF dependency {entry.name} {entry.version} is built from source, but its Hex "
+            f"package has no {crate.dir}/Cargo.lock (nixgen does not resolve crate versions "
+            "itself: that would build with whatever crates.io holds today)",
+            entry.where,
+            fix,
+            fix,
+        )
+    return crate
+
+
+class _Unbuildable(ResolveError):
+    """A NIF dependency that cannot be built from source, and why (`why`, for a longer message)."""
+
+    def __init__(
+        self, why: str, message: str, where: Position, hint: str, fix: str = ""
+    ) -> None:
+        super().__init__(message, where, hint)
+        self.why = why
+        self.fix = fix  # what makes it buildable, if anything
+
+
+def _unbuildable(entry: HexLockEntry, why: str) -> _Unbuildable:
+    return _Unbuildable(
+        why,
+        f"NIF dependency {entry.name} {entry.version} cannot be built from source: {why}",
+        entry.where,
+        f'set `source = "precompiled"` under [nif_deps.{entry.name}] in nixgen.toml if the '
+        "upstream library fits, or provide the dependency in nix/overrides.nix and list it "
+        f"under [deps] provided; then run `{REGENERATE}`",
+    )
+
+
+def _app(record: NifDepRecord) -> str:
+    return sorted({m.app for m in record.modules})[0]
+
+
+def _unset(record: NifDepRecord) -> tuple[str, ...]:
+    return tuple(sorted({v for m in record.modules for v in m.unset}))
+
+
+def _checked_file(file: str, entry: HexLockEntry) -> str:
     """The file name becomes a store name and a path in the staging cache: no `/`, no space."""
-    check_store_name(artifact.file, f"the artifact file of {entry.name!r}", entry.where)
-    return artifact
+    check_store_name(file, f"the artifact file of {entry.name!r}", entry.where)
+    return file
 
 
 def _no_artifact(
-    entry: HexLockEntry, module: str, system: str, reason: str, targets: NifTargets
+    entry: HexLockEntry,
+    module: str,
+    system: str,
+    reason: str,
+    targets: NifTargets,
+    suggest_build: bool = True,
 ) -> ResolveError:
     changes = [f"remove {system!r} from `systems`"]
     if system.endswith("-linux") and targets.libc == "musl":
         changes.insert(0, 'set libc = "gnu"')
+    if suggest_build:
+        changes.insert(0, f'set `source = "build"` under [nif_deps.{entry.name}] (it is then '
+                          "built from its source)")  # fmt: skip
     return ResolveError(
         f"NIF dependency {entry.name} {entry.version}: no precompiled library of {module} for "
         f"{system} ({targets.libc if system.endswith('-linux') else 'darwin'}, OTP "
         f"{targets.otp}): {reason}",
         entry.where,
-        "nixgen cannot build NIF dependencies from source yet (strategy B is a later step): "
-        f"in nixgen.toml {' or '.join(changes)}, then run `{REGENERATE}`",
+        f"in nixgen.toml {' or '.join(changes)}; then run `{REGENERATE}`",
     )
 
 
@@ -311,11 +442,6 @@ def render_deps(plan: DepsPlan) -> str:
     """The body of nix/deps.nix (generate adds the header)."""
     nif = {name: nif_snippet(name) for name in ("stage", "check")} if plan.nif_deps else {}
     return render("deps.nix.j2", plan=plan, packages=plan.packages, nif=nif)
-
-
-def nif_snippet(name: str) -> str:
-    """templates/nif-deps/<name>.sh, included verbatim into a build hook."""
-    return (templates_dir() / "nif-deps" / f"{name}.sh").read_text(encoding="utf-8").rstrip("\n")
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from nixgen.constants import LIBCS, NIFS_FILE, REGENERATE, Version
-from nixgen.emit.render import nix_attr, render
+from nixgen.constants import LIBCS, NIFS_FILE, REGENERATE, Version, nif_lock_path
+from nixgen.emit.render import nix_attr, nif_snippet, render
 from nixgen.errors import InputError, Position, ResolveError
 from nixgen.fetch.cargo_git import CargoGitHash, git_sources, lock_source
-from nixgen.fetch.records import CrateRecord, KnownSources
-from nixgen.model import CargoLock, CargoPackage, GitSource, Nif, Project
+from nixgen.fetch.records import CrateRecord, KnownSources, NifCrateRecord
+from nixgen.model import CargoLock, CargoPackage, GitSource, Nif, Project, Toolchain
+from nixgen.readers.cargo_lock import parse_cargo_lock
 from nixgen.resolve.cargo import (
     cargo_lock_of,
     check_cargo_locks,
@@ -23,9 +25,12 @@ from nixgen.resolve.cargo import (
     shared_toolchain,
 )
 from nixgen.resolve.syscrates import (
+    DEFAULT_TOOLCHAIN,
     TARGETS,
     RustToolchain,
     SysNeeds,
+    own_flags,
+    pinned_toolchain,
     rustflags,
     sys_needs,
     toolchain_for,
@@ -110,11 +115,33 @@ def _key(root: str, earlier: list[str]) -> str:
 
 
 @dataclass(frozen=True)
+class NifDepCrate:
+    """A crate of a NIF dependency built from its Hex package (strategy B): what nix/nifs.nix's
+    `nifDepCrates.<dep>.<dir>` holds (README "NIF dependencies")."""
+
+    dep: str
+    dir: str  # in the package
+    name: str  # the Cargo package, crane's pname
+    version: str
+    lib_name: str  # the Cargo library name
+    lock: str  # nixgen's copy of its Cargo.lock, relative to the project root
+    toolchain: str  # key of plan.toolchains
+    rustflags: tuple[tuple[str, str], ...]
+    sys: SysNeeds
+
+
+@dataclass(frozen=True)
 class NifsPlan:
     libc: str
     crates: tuple[NifCrate, ...]  # sorted by attr
     toolchains: tuple[RustToolchain, ...]  # sorted by key
     default_toolchain: str
+    dep_crates: tuple[NifDepCrate, ...] = ()  # sorted by (dep, dir)
+
+    @property
+    def dep_crates_by_dep(self) -> tuple[tuple[str, tuple[NifDepCrate, ...]], ...]:
+        deps = sorted({c.dep for c in self.dep_crates})
+        return tuple((d, tuple(c for c in self.dep_crates if c.dep == d)) for d in deps)
 
     @property
     def workspaces(self) -> tuple[NifWorkspace, ...]:
@@ -146,10 +173,16 @@ def crate_attr(package: CargoPackage) -> str:
 
 
 def plan_nifs(
-    project: Project, *, libc: str = "musl", known: KnownSources | None = None
+    project: Project,
+    *,
+    libc: str = "musl",
+    known: KnownSources | None = None,
+    nif_deps: tuple[tuple[str, NifCrateRecord], ...] = (),
 ) -> NifsPlan:
-    """One crate per Cargo package that a resolved NIF loads. The hashes of their Cargo git
-    sources come from `known` (the fetch stage put them there)."""
+    """One crate per Cargo package that a resolved NIF loads, and one per crate of a NIF
+    dependency built from source (`nif_deps`: (dependency, crate)). The hashes of Cargo git
+    sources and the NIF dependencies' Cargo.lock texts come from `known` (the fetch stage put
+    them there)."""
     if libc not in LIBCS:
         raise InputError(f"libc must be one of {', '.join(LIBCS)}, not {libc!r}")
     check_cargo_locks(project)
@@ -165,12 +198,57 @@ def plan_nifs(
     _check_unique(crates)
     default = shared_toolchain(project, [(c.toolchain, c.root) for c in crates])
     toolchains.setdefault(default.key, default)
+    dep_crates = []
+    for dep, record in nif_deps:
+        toolchain = _dep_toolchain(dep, record)
+        toolchains.setdefault(toolchain.key, toolchain)
+        dep_crates.append(_dep_crate(dep, record, toolchain.key, hashes))
     return NifsPlan(
         libc,
         tuple(sorted(crates, key=lambda c: c.attr)),
         tuple(sorted(toolchains.values(), key=lambda t: t.key)),
         default.key,
+        tuple(sorted(dep_crates, key=lambda c: (c.dep, c.dir))),
     )
+
+
+def _dep_toolchain(dep: str, record: NifCrateRecord) -> RustToolchain:
+    """The package's own rust-toolchain file, read when the package was (U-RUST-OVERLAY-
+    TOOLCHAIN), else latest stable."""
+    if not record.channel:
+        return DEFAULT_TOOLCHAIN
+    pinned = Toolchain(f"{dep}:{record.dir}", record.channel, record.components, (),
+                       record.profile or None)  # fmt: skip
+    return pinned_toolchain(pinned)
+
+
+def _dep_crate(
+    dep: str, record: NifCrateRecord, toolchain: str, known: KnownSources
+) -> NifDepCrate:
+    path = nif_lock_path(dep, record.dir)
+    found = known.nif_lock(record.cargo_lock)
+    if found is None:
+        raise InputError(
+            f"the Cargo.lock of NIF dependency {dep} ({record.dir}) has not been read",
+            Position(path),
+            f"run `{REGENERATE}` (it reads the Hex package once)",
+        )
+    lock = parse_cargo_lock(found.text, Path("."), Path(path))
+    if git := git_sources(lock):
+        raise ResolveError(
+            f"NIF dependency {dep}: its Cargo.lock takes {git[0].url} from git, which nixgen "
+            "does not fetch for NIF dependencies yet",
+            Position(path),
+            f'keep its precompiled library (`source = "precompiled"` under [nif_deps.{dep}] in '
+            "nixgen.toml), or provide the dependency in nix/overrides.nix",
+        )
+    rustler = locked_rustler(lock)
+    dynamic_lookup = rustler is not None and rustler < DYNAMIC_LOOKUP_BEFORE
+    return NifDepCrate(
+        dep, record.dir, record.name, record.version, record.lib_name, path, toolchain,
+        tuple((t, " ".join(f)) for t in TARGETS if (f := own_flags(t, dynamic_lookup))),
+        sys_needs(lock),
+    )  # fmt: skip
 
 
 def _crate(
@@ -234,7 +312,8 @@ def _check_unique(crates: list[NifCrate]) -> None:
 
 def render_nifs(plan: NifsPlan) -> str:
     """The body of nix/nifs.nix (generate adds the header)."""
-    return render("nifs.nix.j2", plan=plan)
+    pack = nif_snippet("pack") if plan.dep_crates else ""
+    return render("nifs.nix.j2", plan=plan, pack=pack)
 
 
 def nifs_warnings(plan: NifsPlan) -> tuple[str, ...]:

@@ -199,6 +199,11 @@ _NIX_ARGS = re.compile(r"\{[^{}]*\}:\n")
 _OPENS = ("(", "{", "[")
 
 
+def nif_snippet(name: str) -> str:
+    """templates/nif-deps/<name>.sh, included verbatim into a build hook."""
+    return (templates_dir() / "nif-deps" / f"{name}.sh").read_text(encoding="utf-8").rstrip("\n")
+
+
 def nix_binding(name: str, file: str, indent: int = 2) -> str:
     """`name = <body of templates/<file>>;` at `indent`, laid out as nixfmt lays out a binding:
     the file's leading comments above it, its argument set (`{ lib, ... }:`, which keeps the file

@@ -15,6 +15,7 @@ Files written before records had a kind are still read: `# nixgen-source:` witho
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -22,12 +23,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast, get_args
 
-from nixgen.constants import DEPS_FILE, NIFS_FILE
+from nixgen.constants import DEPS_FILE, NIFS_FILE, nif_lock_path
 from nixgen.emit.render import check_store_name
 from nixgen.errors import InputError, NixgenError, Position, shorten
 from nixgen.fetch.nar import any_to_sri
 from nixgen.model import GitLockEntry, HexLockEntry
 from nixgen.readers.text import is_special, read_text_lenient
+from nixgen.write import generated_body
 
 RECORD = "# nixgen-source: "
 _LINE = re.compile(
@@ -118,6 +120,9 @@ class NifMissing:
 
     system: str
     reason: str
+    # the file rustler_precompiled looks for there, when it can be named: a library built from
+    # source can be staged under that name (strategy B); "" when it cannot
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,9 +134,33 @@ class NifModuleRecord:
     unset: tuple[str, ...]  # the variables its body reads (force-build switches)
     artifacts: tuple[NifArtifactRecord, ...]  # sorted by system
     missing: tuple[NifMissing, ...] = ()  # sorted by system
+    crate: str = ""  # the directory of its Rust crate in the package ("": not a literal)
+
+    def file_for(self, system: str) -> str:
+        """The file name rustler_precompiled looks for on `system` ("": none can be named)."""
+        found = [a.file for a in self.artifacts if a.system == system]
+        found += [m.file for m in self.missing if m.system == system]
+        return found[0] if found else ""
 
     def systems(self) -> set[str]:
         return {a.system for a in self.artifacts} | {m.system for m in self.missing}
+
+
+@dataclass(frozen=True)
+class NifCrateRecord:
+    """A Rust crate of a NIF dependency's package, as strategy B builds it from source: read from
+    the package at generation time, so that evaluation reads no file of it (no IFD)."""
+
+    dir: str  # in the package, e.g. native/ecto_libsql
+    name: str  # the Cargo package
+    version: str
+    lib_name: str  # crane installs lib<lib_name>.so (.dylib)
+    cargo_lock: str  # base16 sha256 of the Cargo.lock copied to nix/nif-deps/ ("": none yet)
+    lock_from: str  # where that Cargo.lock comes from: "package" or the path given by the user
+    # its rust-toolchain file's channel, profile and components ("", (): no such file)
+    channel: str = ""
+    profile: str = ""
+    components: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,6 +176,10 @@ class NifDepRecord:
     otp: int
     libc: str
     modules: tuple[NifModuleRecord, ...]  # none: no module uses RustlerPrecompiled
+    crates: tuple[NifCrateRecord, ...] = ()  # the crates of the modules, sorted by dir
+
+    def crate(self, directory: str) -> NifCrateRecord | None:
+        return next((c for c in self.crates if c.dir == directory), None)
 
     def key(self) -> tuple[str, str, str, int, str]:
         return (self.package, self.version, self.outer_checksum, self.otp, self.libc)
@@ -156,6 +189,21 @@ class NifDepRecord:
 
 
 Record = GitSourceInfo | CargoGitSource | HexSource | CrateRecord | NifDepRecord
+
+
+@dataclass(frozen=True)
+class NifLock:
+    """The text of a NIF dependency crate's Cargo.lock (strategy B), known by its sha256: read
+    from its package or a file the user gave, or from the copy under nix/nif-deps/."""
+
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+Known = Record | NifLock  # what KnownSources holds
 Kind = Literal["mix-git", "cargo-git", "hex", "crate", "nif-dep"]
 
 
@@ -171,15 +219,16 @@ def record_line(record: Record) -> str:
 class KnownSources:
     """Sources already fetched, looked up by what their hash depends on, per kind."""
 
-    def __init__(self, records: Iterable[Record] = ()) -> None:
+    def __init__(self, records: Iterable[Known] = ()) -> None:
         self._mix_git: dict[tuple[str, str, bool, str | None], GitSourceInfo] = {}
         self._cargo_git: dict[tuple[str, str], CargoGitSource] = {}
         self._hex: dict[tuple[str, str], HexSource] = {}
         self._nif_deps: dict[tuple[str, str, str, int, str], NifDepRecord] = {}
+        self._nif_locks: dict[str, NifLock] = {}
         for record in records:
             self._add(record)
 
-    def _add(self, record: Record) -> None:
+    def _add(self, record: Known) -> None:
         if isinstance(record, GitSourceInfo):
             self._mix_git[record.key()] = record
         elif isinstance(record, CargoGitSource):
@@ -188,16 +237,21 @@ class KnownSources:
             self._hex[key] = record
         elif isinstance(record, NifDepRecord):
             self._nif_deps[record.key()] = record
+        elif isinstance(record, NifLock):
+            self._nif_locks[record.sha256] = record
 
-    def adding(self, records: Iterable[Record]) -> KnownSources:
+    def adding(self, records: Iterable[Known]) -> KnownSources:
         """These sources and `records` (a new value; this one is unchanged)."""
-        return KnownSources([*self.records(), *records])
+        return KnownSources([*self.records(), *self._nif_locks.values(), *records])
 
     def records(self) -> tuple[Record, ...]:
         return (
             *self._mix_git.values(), *self._cargo_git.values(), *self._hex.values(),
             *self._nif_deps.values(),
         )  # fmt: skip
+
+    def nif_lock(self, sha256: str) -> NifLock | None:
+        return self._nif_locks.get(sha256)
 
     def mix_git(self, entry: GitLockEntry) -> GitSourceInfo | None:
         return self._mix_git.get((entry.url, entry.rev, entry.submodules, source_root(entry)))
@@ -223,8 +277,24 @@ def source_root(entry: GitLockEntry) -> str | None:
 
 
 def load_known(root: Path) -> KnownSources:
-    """The sources recorded in the generated files of a previous run (none if absent)."""
-    return KnownSources(r for path in (DEPS_FILE, NIFS_FILE) for r in _load_records(root, path))
+    """The sources recorded in the generated files of a previous run (none if absent), and the
+    unedited Cargo.lock copies of NIF dependencies those name."""
+    records = [r for path in (DEPS_FILE, NIFS_FILE) for r in _load_records(root, path)]
+    locks = [
+        lock
+        for r in records if isinstance(r, NifDepRecord)
+        for c in r.crates if c.cargo_lock
+        if (lock := _nif_lock(root, nif_lock_path(r.name, c.dir))) is not None
+    ]  # fmt: skip
+    return KnownSources([*records, *locks])
+
+
+def _nif_lock(root: Path, path: str) -> NifLock | None:
+    target = root / path
+    if not target.is_file() or target.resolve() != root.resolve() / path:
+        return None  # absent, or a link: written anew (the writer refuses a link)
+    body = generated_body(read_text_lenient(root, Path(path)))
+    return None if body is None else NifLock(body)
 
 
 def _load_records(root: Path, path: str) -> tuple[Record, ...]:
@@ -322,9 +392,35 @@ def _nif_dep(data: dict[str, Any], where: Position) -> NifDepRecord:
     if not _HEX_SHA256.fullmatch(checksum):
         raise _damaged("`outer_checksum` is not a base16 sha256 hash", where)
     modules = [_nif_module(m, where) for m in _objects(data.get("modules"), "modules", where)]
+    crates = [_nif_crate(c, where) for c in _objects(data.get("crates", []), "crates", where)]
     return NifDepRecord(
         _store_name(name, "`name`", where), _store_name(package, "`package`", where),
         _store_name(version, "`version`", where), checksum, otp, libc, tuple(modules),
+        tuple(crates),
+    )  # fmt: skip
+
+
+_CRATE_DIR = re.compile(r"[A-Za-z0-9_.+-]+(?:/[A-Za-z0-9_.+-]+)*")
+
+
+def is_package_dir(value: str) -> bool:
+    """A directory inside a package: relative, plain names, no `.` or `..` part."""
+    return bool(_CRATE_DIR.fullmatch(value)) and not {".", ".."} & set(value.split("/"))
+
+
+def _nif_crate(data: dict[str, Any], where: Position) -> NifCrateRecord:
+    directory, name, version, lib_name, lock, lock_from, channel, profile = _strings(
+        data, where, "dir", "name", "version", "lib_name", "cargo_lock", "lock_from", "channel",
+        "profile",
+    )  # fmt: skip
+    if not is_package_dir(directory):
+        raise _damaged(f"`dir` {shorten(directory)!r} is not a relative path", where)
+    if lock and not _HEX_SHA256.fullmatch(lock):
+        raise _damaged("`cargo_lock` is not a base16 sha256 hash", where)
+    components = _names(data.get("components", []), "components", where)
+    return NifCrateRecord(
+        directory, name, _store_name(version, "`version`", where),
+        _store_name(lib_name, "`lib_name`", where), lock, lock_from, channel, profile, components,
     )  # fmt: skip
 
 
@@ -343,10 +439,21 @@ def _nif_module(data: dict[str, Any], where: Position) -> NifModuleRecord:
         _nif_artifact(a, where) for a in _objects(data.get("artifacts"), "artifacts", where)
     )
     missing = tuple(
-        NifMissing(*_strings(m, where, "system", "reason"))
-        for m in _objects(data.get("missing", []), "missing", where)
+        _nif_missing(m, where) for m in _objects(data.get("missing", []), "missing", where)
     )
-    return NifModuleRecord(module, _store_name(app, "`app`", where), unset, artifacts, missing)
+    crate = data.get("crate", "")
+    if not isinstance(crate, str) or (crate and not is_package_dir(crate)):
+        raise _damaged("`crate` must be a relative path", where)
+    app = _store_name(app, "`app`", where)
+    return NifModuleRecord(module, app, unset, artifacts, missing, crate)
+
+
+def _nif_missing(data: dict[str, Any], where: Position) -> NifMissing:
+    system, reason = _strings(data, where, "system", "reason")
+    file = data.get("file", "")
+    if not isinstance(file, str):
+        raise _damaged("`file` must be a string", where)
+    return NifMissing(system, reason, _store_name(file, "`file`", where) if file else "")
 
 
 def _nif_artifact(data: dict[str, Any], where: Position) -> NifArtifactRecord:

@@ -20,9 +20,9 @@ from nixgen.fetch.checkouts import GitCheckouts, fetch_mix_git
 from nixgen.fetch.gateway import SubprocessRunner
 from nixgen.fetch.git import GitPrefetcher, Prefetcher
 from nixgen.fetch.hex import HexConfig, fetch_hex_package, tarball_sha256
-from nixgen.fetch.nifdeps import read_nif_dep
-from nixgen.fetch.records import CargoGitSource, HexSource, KnownSources, Record
-from nixgen.model import GitLockEntry, HexLockEntry, Project
+from nixgen.fetch.nifdeps import choose_source, lacks_lock, read_nif_dep
+from nixgen.fetch.records import CargoGitSource, HexSource, Known, KnownSources, Record
+from nixgen.model import GitLockEntry, GivenLock, HexLockEntry, Project
 from nixgen.readers.hex_tarball import HexPackage
 from nixgen.resolve.cargo import cargo_lock_path, nif_packages
 from nixgen.resolve.precompiled import nif_dependencies
@@ -104,13 +104,16 @@ class HexNeed:
 class NifDepNeed:
     entry: HexLockEntry
     targets: NifTargets
+    given: GivenLock | None = None  # --nif-dep-lock
 
     @property
     def what(self) -> str:
         return f"{self.entry.package} {self.entry.version} (NIF artifacts)"
 
-    def fetch(self, fetchers: Fetchers) -> Record:
-        return read_nif_dep(self.entry, fetchers.hex_packages(self.entry), self.targets)
+    def fetch(self, fetchers: Fetchers) -> tuple[Known, ...]:
+        package = fetchers.hex_packages(self.entry)
+        record, locks = read_nif_dep(self.entry, package, self.targets, self.given)
+        return (record, *locks)
 
 
 Need = MixGitNeed | CargoGitNeed | HexNeed | NifDepNeed
@@ -130,11 +133,12 @@ def fetch_sources(
     `nixgen deps`)."""
     done = 0
     while needed := unknown_sources(project, request, known, crates=crates):
-        fetched = []
+        fetched: list[Known] = []
         for n, need in enumerate(needed, start=done + 1):
             if progress is not None:
                 progress(n, done + len(needed), need.what)
-            fetched.append(need.fetch(fetchers))
+            found = need.fetch(fetchers)
+            fetched.extend(found if isinstance(found, tuple) else (found,))
         known = known.adding(fetched)
         done += len(needed)
     return known
@@ -180,10 +184,22 @@ def _unknown_nif_deps(request: DepsRequest, known: KnownSources, included: set[s
         return []
     targets = request.nif_targets()
     return [
-        NifDepNeed(e, targets)
+        NifDepNeed(e, targets, request.given_lock(e.name))
         for e in entries
-        if known.nif_dep(e, targets.otp, targets.libc, targets.systems) is None
+        if _unread(e, request, known, targets)
     ]
+
+
+def _unread(
+    entry: HexLockEntry, request: DepsRequest, known: KnownSources, targets: NifTargets
+) -> bool:
+    """Whether the NIF dependency's package must be read (again) for this run."""
+    record = known.nif_dep(entry, targets.otp, targets.libc, targets.systems)
+    if record is None:
+        return True
+    source = choose_source(record, request.nif_source(entry.name), targets.systems)
+    given = request.given_lock(entry.name)
+    return (source == "build" or given is not None) and lacks_lock(record, known, given)
 
 
 def _unknown_entry(entry: GitLockEntry | HexLockEntry, known: KnownSources) -> Iterator[Need]:

@@ -34,7 +34,11 @@ def read_cargo_lock(root: Path, path: Path) -> CargoLock:
     checksums) is 1, one without is 2. A `sparse+` registry keeps its prefix in
     `RegistrySource.url` (it is part of that registry's URL); `registry+` is dropped.
     """
-    text = read_text(root, path)
+    return parse_cargo_lock(read_text(root, path), root, path)
+
+
+def parse_cargo_lock(text: str, root: Path, path: Path) -> CargoLock:
+    """`text`, the contents of `path` (relative to `root`, for messages): see read_cargo_lock."""
     data = parse_toml_fast(root, path, text)
     where = Position(rel(root, path))
     checksums = _v1_checksums(as_table(data.get("metadata"), "metadata", where))
@@ -200,8 +204,14 @@ def read_toolchain(root: Path, path: Path) -> Toolchain:
     existing file is a git symlink checked out as text (`core.symlinks = false`): it is
     followed once.
     """
-    where = Position(rel(root, path))
     source, text = _follow_link_stub(root, path, read_text(root, path))
+    return parse_toolchain(text, root, path, source)
+
+
+def parse_toolchain(text: str, root: Path, path: Path, source: Path | None = None) -> Toolchain:
+    """`text`, the contents of the toolchain file `path` (read from `source`, for messages)."""
+    where = Position(rel(root, path))
+    source = source or path
     if path.name == "rust-toolchain" and not text.strip():
         raise InputError("empty rust-toolchain file", where, hint="write a channel, e.g. `stable`")
     if path.name == "rust-toolchain" and _single_line(text) and "=" not in text:

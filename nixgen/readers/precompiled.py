@@ -64,6 +64,16 @@ class PrecompiledModule:
     force_build_env: Names = ()  # variables the `force_build:` expression reads
     env_reads: Names = ()  # every variable the module body reads while compiling
     load_from: LoadFrom | Dynamic | None = None
+    path: str | Dynamic | None = None  # the crate's directory, as Rustler's `path:` option
+
+    @property
+    def crate_dir(self) -> str | Dynamic | None:
+        """Where the crate is in the package: `path:`, else Rustler's `native/<crate>`, the crate
+        being `crate || otp_app` (docs/UPSTREAM.md U-RP-OPTIONS)."""
+        if self.path is not None:
+            return self.path
+        name = self.basename
+        return name if name is None or isinstance(name, Dynamic) else f"native/{name}"
 
     @property
     def basename(self) -> str | Dynamic | None:
@@ -268,6 +278,7 @@ def _with_options(
         base,
         otp_app=_name(get("otp_app"), where),
         crate=_name(get("crate"), where),
+        path=_string(get("path"), where),
         version=_string(get("version"), where),
         base_url=_base_url(get("base_url"), where),
         targets=_names(get("targets"), where),

@@ -225,6 +225,7 @@ class NoArtifact:
     system: str
     libc: Libc
     reason: str
+    file: str = ""  # the file it would look for, when that can be named (strategy B stages one)
 
 
 def select_artifact(
@@ -237,8 +238,8 @@ def select_artifact(
 ) -> Artifact | NoArtifact:
     """What rustler_precompiled downloads on that BEAM, if the package publishes it."""
 
-    def missing(reason: str) -> NoArtifact:
-        return NoArtifact(module.module, system, libc, reason)
+    def missing(reason: str, file: str = "") -> NoArtifact:
+        return NoArtifact(module.module, system, libc, reason, file)
 
     basename, version = module.basename, module.version
     if not isinstance(basename, str) or not isinstance(version, str):
@@ -256,7 +257,7 @@ def select_artifact(
     file = artifact_file_name(name, triple)
     entry = checksums.get(file)
     if entry is None:
-        return missing(f"{file} is not in {checksums.path}")
+        return missing(f"{file} is not in {checksums.path}", file)
     url = artifact_url(module.base_url, file) if isinstance(module.base_url, str) else None
     return Artifact(module.module, system, libc, triple, nif, name, file, url, entry.sha256)
 

@@ -9,7 +9,16 @@ from pathlib import Path
 
 from nixgen.constants import DEFAULT_SYSTEMS, Libc
 from nixgen.errors import InputError, Position, ResolveError
-from nixgen.model import Dynamic, MixLock, MixProject, ModuleHint, PathDep, Project
+from nixgen.model import (
+    Dynamic,
+    GivenLock,
+    MixLock,
+    MixProject,
+    ModuleHint,
+    NifSource,
+    PathDep,
+    Project,
+)
 from nixgen.paths import join
 from nixgen.readers.project import read_inputs
 from nixgen.resolve.beam import choose_beam
@@ -80,6 +89,15 @@ class DepsRequest:
     otp_pin: str | None = None
     elixir_pin: str | None = None
     all_entries: bool = False  # every lock entry, not only the release closure (`deps --all`)
+    nif_sources: tuple[tuple[str, NifSource], ...] = ()  # nixgen.toml [nif_deps.<app>] source
+    given_locks: tuple[tuple[str, GivenLock], ...] = ()  # --nif-dep-lock APP=PATH
+
+    def nif_source(self, app: str) -> NifSource | None:
+        """How the user asked for `app`'s library; None: nixgen chooses (README)."""
+        return dict(self.nif_sources).get(app)
+
+    def given_lock(self, app: str) -> GivenLock | None:
+        return dict(self.given_locks).get(app)
 
     def nif_targets(self) -> NifTargets:
         beam = choose_beam(self.project.tool_versions, self.top, self.otp_pin, self.elixir_pin)
@@ -95,11 +113,14 @@ class NifTargets:
     otp: int
 
 
-def deps_request(project: Project, settings: Settings) -> DepsRequest:
+def deps_request(
+    project: Project, settings: Settings, given_locks: tuple[tuple[str, GivenLock], ...] = ()
+) -> DepsRequest:
     """The Mix project released and its deps, as the fetch stage and planning see them."""
     return DepsRequest(
         project, choose_top(project), settings.mix_env, settings.provided_deps,
-        settings.systems, settings.libc, settings.otp, settings.elixir,
+        settings.systems, settings.libc, settings.otp, settings.elixir, False,
+        settings.nif_sources, given_locks,
     )  # fmt: skip
 
 

@@ -203,7 +203,7 @@ def rustflags(
         project_flags = _target_flags(unseen, target)
     else:
         project_flags = tuple(f for config in every for f in config.build_rustflags or ())
-    flags = (*project_flags, *_own_flags(target, dynamic_lookup))
+    flags = (*project_flags, *own_flags(target, dynamic_lookup))
     spaced = [f for f in flags if re.search(r"\s", f)]
     if spaced:
         raise ResolveError(
@@ -215,7 +215,8 @@ def rustflags(
     return flags
 
 
-def _own_flags(target: str, dynamic_lookup: bool) -> tuple[str, ...]:
+def own_flags(target: str, dynamic_lookup: bool) -> tuple[str, ...]:
+    """nixgen's flags for `target` (musl: -crt-static; old rustler on macOS: dynamic lookup)."""
     if target.endswith("-musl"):
         return CRT_FLAGS
     if target.endswith("-apple-darwin") and dynamic_lookup:
@@ -344,10 +345,10 @@ def toolchain_for(project: Project, directory: str) -> RustToolchain:
     for pinned in sorted(project.toolchains, key=lambda t: t.path.endswith(".toml"), reverse=True):
         by_dir[posixpath.dirname(pinned.path) or "."] = pinned
     found = next((by_dir[d] for d in upwards(directory) if d in by_dir), None)
-    return DEFAULT_TOOLCHAIN if found is None else _pinned(found)
+    return DEFAULT_TOOLCHAIN if found is None else pinned_toolchain(found)
 
 
-def _pinned(pinned: Toolchain) -> RustToolchain:
+def pinned_toolchain(pinned: Toolchain) -> RustToolchain:
     channel = pinned.channel or "stable"
     if not _CHANNEL.fullmatch(channel):
         raise ResolveError(
