@@ -145,6 +145,14 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     is_flag=True,
     help="Run `cargo generate-lockfile` for NIF crates that have no Cargo.lock.",
 )
+@click.option(
+    "--nif-dep-lock",
+    "nif_dep_locks",
+    multiple=True,
+    metavar="APP=PATH",
+    help="The Cargo.lock to build the NIF dependency APP from source with, when its Hex "
+    "package has none (copied to nix/nif-deps/).",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would change as a diff; write nothing.")
 @click.option(
     "--force",
@@ -158,6 +166,7 @@ def init(
     libc: Libc | None,
     no_elixir_glue: bool,
     generate_lockfiles: bool,
+    nif_dep_locks: tuple[str, ...],
     dry_run: bool,
     force: bool,
 ) -> None:
@@ -173,6 +182,7 @@ def init(
         libc=libc,
         elixir_glue=False if no_elixir_glue else None,
         generate_lockfiles=generate_lockfiles,
+        nif_dep_locks=nif_dep_locks,
     )
     out = console()
     if not dry_run:  # one writing run at a time; released when the command ends
@@ -237,10 +247,18 @@ def say_kept(out: Console, changes: list[Change]) -> None:
 @click.argument(
     "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
 )
+@click.option(
+    "--nif-dep-lock",
+    "nif_dep_locks",
+    multiple=True,
+    metavar="APP=PATH",
+    help="The Cargo.lock to build the NIF dependency APP from source with, when its Hex "
+    "package has none (copied to nix/nif-deps/).",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would change as a diff; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite generated files edited by hand.")
 @reports_errors
-def update(path: Path, dry_run: bool, force: bool) -> None:
+def update(path: Path, nif_dep_locks: tuple[str, ...], dry_run: bool, force: bool) -> None:
     """Regenerate the generated files from mix.lock, Cargo.lock and nixgen.toml."""
     from nixgen.pipeline import plan_update, summarize
     from nixgen.write import apply_changes
@@ -248,7 +266,9 @@ def update(path: Path, dry_run: bool, force: bool) -> None:
     out = console()
     if not dry_run:  # one writing run at a time; released when the command ends
         click.get_current_context().with_resource(project_lock(path, on_wait=out.note))
-    changes = plan_update(path, force=force, progress=out.progress, on_note=out.note)
+    changes = plan_update(
+        path, force=force, progress=out.progress, on_note=out.note, nif_dep_locks=nif_dep_locks
+    )
     if dry_run:
         print_dry_run(changes, REGENERATE)
         return

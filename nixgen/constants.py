@@ -21,6 +21,8 @@ NIF_DEPS_DIR = "nix/nif-deps"
 def nif_lock_path(dep: str, crate_dir: str) -> str:
     """Where nixgen keeps the Cargo.lock of the crate in `crate_dir` of the NIF dependency `dep`."""
     return f"{NIF_DEPS_DIR}/{dep}/{crate_dir}/Cargo.lock"
+
+
 OVERRIDES_FILE = "nix/overrides.nix"
 SETTINGS_FILE = "nixgen.toml"
 

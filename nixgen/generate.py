@@ -15,7 +15,7 @@ from nixgen.emit.nifs import crate_attr, nifs_warnings, plan_nifs, render_nifs
 from nixgen.emit.release import plan_release, release_nifs, render_flake, render_release
 from nixgen.emit.render import render
 from nixgen.fetch.records import KnownSources
-from nixgen.model import Dynamic, MixProject, Project
+from nixgen.model import Dynamic, GivenLock, MixProject, Project
 from nixgen.paths import join
 from nixgen.readers.config_exs import config_string
 from nixgen.resolve.assets import AssetsPlan, plan_assets
@@ -44,9 +44,13 @@ class Generated:
 
 
 def generate(
-    project: Project, settings: Settings, known: KnownSources, read: ReadFile
+    project: Project,
+    settings: Settings,
+    known: KnownSources,
+    read: ReadFile,
+    given_locks: tuple[tuple[str, GivenLock], ...] = (),
 ) -> Generated:
-    request = deps_request(project, settings)
+    request = deps_request(project, settings, given_locks)
     top = request.top
     deps = plan_deps(request, known)
     built = deps.built_crates

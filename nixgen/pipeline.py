@@ -32,7 +32,7 @@ from nixgen.fetch.records import (
 )
 from nixgen.fetch.stage import Fetchers, Progress, default_fetchers, fetch_sources
 from nixgen.generate import generate
-from nixgen.model import Project
+from nixgen.model import GivenLock, Project
 from nixgen.resolve.project import DepsRequest, check_root, deps_request, load_project
 from nixgen.settings import Settings, check_mix_env, load_settings, updated_text
 from nixgen.write import Change, check_target, plan_changes, read_existing, with_header
@@ -48,6 +48,7 @@ class InitOptions:
     libc: Libc | None = None
     elixir_glue: bool | None = None
     generate_lockfiles: bool = False
+    nif_dep_locks: tuple[str, ...] = ()  # --nif-dep-lock APP=PATH
 
 
 def plan_init(
@@ -66,7 +67,8 @@ def plan_init(
     settings = _init_settings(existing or Settings(), options)
     if options.generate_lockfiles:
         generate_lockfiles(_load(root, settings), SubprocessRunner(), root)
-    changes = _plan(root, settings, force, fetchers, progress, on_note, on_lockfiles)
+    given = read_given_locks(options.nif_dep_locks)
+    changes = _plan(root, settings, force, fetchers, progress, on_note, on_lockfiles, given)
     if existing is None:
         return changes
     old = read_existing(root, SETTINGS_FILE) or ""
@@ -96,8 +98,10 @@ def plan_update(
     fetchers: Fetchers | None = None,
     progress: Progress | None = None,
     on_note: Callable[[str], None] | None = None,
+    nif_dep_locks: tuple[str, ...] = (),
 ) -> list[Change]:
-    """Regenerate from the current inputs and nixgen.toml (which `init` created)."""
+    """Regenerate from the current inputs and nixgen.toml (which `init` created);
+    `nif_dep_locks`: --nif-dep-lock APP=PATH."""
     check_root(root)
     settings = load_settings(root)
     if settings is None:
@@ -106,7 +110,32 @@ def plan_update(
             Position(SETTINGS_FILE),
             "run `nixgen init` first",
         )
-    return _plan(root, settings, force, fetchers, progress, on_note)
+    given = read_given_locks(nif_dep_locks)
+    return _plan(root, settings, force, fetchers, progress, on_note, None, given)
+
+
+def read_given_locks(values: tuple[str, ...]) -> tuple[tuple[str, GivenLock], ...]:
+    """`--nif-dep-lock APP=PATH` values (PATH relative to the working directory), read."""
+    found: dict[str, GivenLock] = {}
+    for value in values:
+        app, sep, path = value.partition("=")
+        if not sep or not app or not path:
+            raise InputError(
+                f"{value!r} is not APP=PATH",
+                Position("--nif-dep-lock"),
+                "e.g. --nif-dep-lock ecto_libsql=../ecto_libsql/Cargo.lock",
+            )
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise InputError(
+                f"cannot read {path!r} for {app}: {reason}",
+                Position("--nif-dep-lock"),
+                "give the path of a Cargo.lock file",
+            ) from None
+        found[app] = GivenLock(path, text)
+    return tuple(sorted(found.items()))
 
 
 def _load(root: Path, settings: Settings) -> Project:
@@ -122,18 +151,19 @@ def _plan(
     progress: Progress | None,
     on_note: Callable[[str], None] | None,
     on_lockfiles: Callable[[tuple[str, ...]], None] | None = None,
+    given: tuple[tuple[str, GivenLock], ...] = (),
 ) -> list[Change]:
     for path in (FLAKE_FILE, RELEASE_FILE, DEPS_FILE, NIFS_FILE):
         check_target(root, path)  # before anything reads them: a link is not followed
     project = _load(root, settings)
     known = fetch_sources(
         project,
-        deps_request(project, settings),
+        deps_request(project, settings, given),
         load_known(root),
         fetchers or default_fetchers(),
         progress,
     )
-    output = generate(project, settings, known, lambda path: read_existing(root, path))
+    output = generate(project, settings, known, lambda path: read_existing(root, path), given)
     for note in output.notes:
         if on_note is not None:
             on_note(note)

@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from nixgen.constants import HEXPM, REGENERATE, nif_lock_path
 from nixgen.emit.render import check_store_name, nif_snippet, render
 from nixgen.errors import InputError, NixgenError, Position, ResolveError
+from nixgen.fetch.nifdeps import choose_source
 from nixgen.fetch.records import (
     GitSourceInfo,
     HexSource,
@@ -17,7 +18,6 @@ from nixgen.fetch.records import (
     NifCrateRecord,
     NifDepRecord,
 )
-from nixgen.fetch.nifdeps import choose_source
 from nixgen.model import (
     Dynamic,
     DynamicDep,
@@ -272,9 +272,7 @@ def _buildable_crate(
 class _Unbuildable(ResolveError):
     """A NIF dependency that cannot be built from source, and why (`why`, for a longer message)."""
 
-    def __init__(
-        self, why: str, message: str, where: Position, hint: str, fix: str = ""
-    ) -> None:
+    def __init__(self, why: str, message: str, where: Position, hint: str, fix: str = "") -> None:
         super().__init__(message, where, hint)
         self.why = why
         self.fix = fix  # what makes it buildable, if anything

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nixgen.constants import LIBCS, NIFS_FILE, REGENERATE, Version, nif_lock_path
-from nixgen.emit.render import nix_attr, nif_snippet, render
+from nixgen.emit.render import nif_snippet, nix_attr, render
 from nixgen.errors import InputError, Position, ResolveError
 from nixgen.fetch.cargo_git import CargoGitHash, git_sources, lock_source
 from nixgen.fetch.records import CrateRecord, KnownSources, NifCrateRecord
