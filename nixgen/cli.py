@@ -121,7 +121,7 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     known = load_known(path)
     deps = deps_reports(project, known, env=env)
     native = sys_report(project)
-    nif_deps = nif_dep_reports(project, known)
+    nif_deps = nif_dep_reports(project, known, dict(settings.nif_sources) if settings else {})
     render = show_json if as_json else show_text
     text = render(project, deps, native, nif_deps)
     click.echo(text, nl=False)

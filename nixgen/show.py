@@ -5,15 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from nixgen.emit.deps import DepsReport
 from nixgen.emit.nifs import crate_attr
 from nixgen.errors import Position, terminal_safe
+from nixgen.fetch.nifdeps import choose_source
 from nixgen.fetch.records import KnownSources, NifDepRecord
-from nixgen.model import AnyNif, Dynamic, MixDep, MixProject, Project
+from nixgen.model import AnyNif, Dynamic, MixDep, MixProject, NifSource, Project
 from nixgen.resolve.cargo import cargo_lock_path, nif_packages
 from nixgen.resolve.precompiled import nif_dependencies
 from nixgen.resolve.syscrates import SysNeeds, sys_needs
@@ -51,16 +52,19 @@ class NifDepReport:
     name: str
     version: str
     lock: str
-    # "upstream": every recorded target has an artifact; "unavailable": some have none (nixgen
-    # stops; building from source is not supported yet); "no-module": the package has no
-    # `use RustlerPrecompiled` module; "not-read": no record yet (`nixgen update` reads it).
+    # "upstream": the upstream artifacts (strategy A); "build": built from the package's source
+    # (strategy B: asked for in nixgen.toml, or some recorded target has no artifact);
+    # "no-module": the package has no `use RustlerPrecompiled` module; "not-read": no record
+    # yet (`nixgen update` reads it).
     source: str
     record: NifDepRecord | None
 
 
-def nif_dep_reports(project: Project, known: KnownSources) -> tuple[NifDepReport, ...]:
+def nif_dep_reports(
+    project: Project, known: KnownSources, asked: Mapping[str, NifSource] | None = None
+) -> tuple[NifDepReport, ...]:
     """Each lock's NIF dependencies with the record read for its pinned tarball (any OTP and
-    libc: the newest run's)."""
+    libc: the newest run's); `asked`: nixgen.toml's [nif_deps.<app>] source."""
     records = [r for r in known.records() if isinstance(r, NifDepRecord)]
     reports = []
     for lock in project.locks:
@@ -72,18 +76,18 @@ def nif_dep_reports(project: Project, known: KnownSources) -> tuple[NifDepReport
                                                                  checksum)),
                 None,
             )  # fmt: skip
-            reports.append(
-                NifDepReport(entry.name, entry.version, lock.path, _nif_source(record), record)
-            )
+            source = _nif_source(record, (asked or {}).get(entry.name))
+            reports.append(NifDepReport(entry.name, entry.version, lock.path, source, record))
     return tuple(reports)
 
 
-def _nif_source(record: NifDepRecord | None) -> str:
+def _nif_source(record: NifDepRecord | None, asked: NifSource | None) -> str:
     if record is None:
         return "not-read"
     if not record.modules:
         return "no-module"
-    return "unavailable" if any(m.missing for m in record.modules) else "upstream"
+    systems = tuple(sorted({s for m in record.modules for s in m.systems()}))
+    return "upstream" if choose_source(record, asked, systems) == "precompiled" else "build"
 
 
 def show_json(
@@ -130,8 +134,7 @@ def show_text(
 
 _NIF_SOURCES = {
     "upstream": "upstream artifacts (strategy A)",
-    "unavailable": "no upstream artifact for some targets (building from source is not "
-    "supported yet)",
+    "build": "built from the package's source with crane (strategy B)",
     "no-module": "no `use RustlerPrecompiled` module in the package: built as a plain dep",
     "not-read": "package not read yet: `nixgen update` reads it",
 }
@@ -151,6 +154,11 @@ def _nif_deps_text(reports: tuple[NifDepReport, ...]) -> Iterator[str]:
             yield f"    {module.module} (app {module.app}{unset})"
             yield from (f"      {a.system}: {a.file}" for a in module.artifacts)
             yield from (f"      {m.system}: ! {m.reason}" for m in module.missing)
+        for crate in record.crates if record and report.source == "build" else ():
+            lock = "none: give one with --nif-dep-lock" if not crate.cargo_lock else (
+                "from the package" if crate.lock_from == "package" else crate.lock_from
+            )  # fmt: skip
+            yield f"    crate {crate.dir} ({crate.name} {crate.version}); Cargo.lock {lock}"
 
 
 def _native_text(native: NativeReport) -> Iterator[str]:

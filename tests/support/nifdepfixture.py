@@ -16,6 +16,7 @@ from nixgen.resolve.project import load_project
 from support.env import FIXTURES
 from support.fakehex import FakeHexRepo, hex_tarball, lock_line
 from support.fakes import fake_fetchers
+from support.nifdep import FAKE_NIF
 
 FIXTURE = FIXTURES / "nif_dep"
 RUSTLER_PRECOMPILED_LINE = (
@@ -50,16 +51,36 @@ class NifDepProject:
         )
 
 
-def package_files(version: str) -> dict[str, bytes]:
-    base = FIXTURE / "hex" / f"fake_nif-{version}"
-    return {p.relative_to(base).as_posix(): p.read_bytes() for p in base.rglob("*") if p.is_file()}
+# The Rust crate of the fake_nif package (the stand-in's: tests/standins/fake_nif), shipped in
+# the Hex package as `files: ["native/fake_nif/..."]` would (strategy B builds it).
+CRATE = FAKE_NIF / "native" / "fake_nif"
+CRATE_DIR = "native/fake_nif"
 
 
-def nif_dep_project(tmp: Path, version: str = "0.1.0") -> NifDepProject:
+def _files(base: Path, prefix: str = "") -> dict[str, bytes]:
+    return {
+        prefix + p.relative_to(base).as_posix(): p.read_bytes()
+        for p in base.rglob("*")
+        if p.is_file() and "target" not in p.relative_to(base).parts
+    }
+
+
+def package_files(version: str, *, crate: bool = False, lock: bool = True) -> dict[str, bytes]:
+    """The package's files; with `crate`, its Rust crate too (with or without its Cargo.lock)."""
+    files = _files(FIXTURE / "hex" / f"fake_nif-{version}")
+    if crate:
+        shipped = _files(CRATE, CRATE_DIR + "/")
+        files |= {k: v for k, v in shipped.items() if lock or not k.endswith("/Cargo.lock")}
+    return files
+
+
+def nif_dep_project(
+    tmp: Path, version: str = "0.1.0", *, crate: bool = False, lock: bool = True
+) -> NifDepProject:
     root = tmp / "app"
     shutil.copytree(FIXTURE / "app", root)
     repo = FakeHexRepo(tmp / "hexrepo")
-    tarball = hex_tarball("fake_nif", version, package_files(version))
+    tarball = hex_tarball("fake_nif", version, package_files(version, crate=crate, lock=lock))
     repo.add("fake_nif", version, tarball)
     lock = (
         "%{\n"

@@ -2,7 +2,8 @@
 #
 # Registry entries (docs/UPSTREAM.md): U-CRANE-BUILD (buildDepsOnly/buildPackage/
 # mkCargoDerivation arguments and defaults), U-CRANE-OUTPUTHASHES (decoded source keys),
-# U-CRANE-GIT-FETCH (fetchgit with submodules and LFS), U-CRANE-INSTALL, U-CRANE-TOOLCHAIN.
+# U-CRANE-GIT-FETCH (fetchgit with submodules and LFS), U-CRANE-INSTALL, U-CRANE-TOOLCHAIN,
+# U-CRANE-FETCHED-SRC (vendorCargoDeps from `cargoLock` alone; `cargoLock` kept on the derivation).
 #
 # Upstream references (argument lists and defaults modelled, code not copied):
 #   ipetkov/crane lib/default.nix            (the scope; overrideToolchain)
@@ -265,8 +266,15 @@ let
         "overrideVendorCargoPackage"
         "overrideVendorGitCheckout"
       ];
+      # the lock is handed back to the derivation, where replaceCargoLockHook copies it over
+      # the source's Cargo.lock (U-CRANE-FETCHED-SRC; mkCargoDerivation.nix cargoLock, baseDrvArgs)
+      cargoLock =
+        if args ? cargoLockContents then pkgs.writeText "Cargo.lock" args.cargoLockContents
+        else args.cargoLock or null;
     in
-    chosenStdenv.mkDerivation (cleanedArgs // {
+    chosenStdenv.mkDerivation (cleanedArgs // lib.optionalAttrs (cargoLock != null) {
+      inherit cargoLock;
+    } // {
       inherit cargoArtifacts;
       pname = "${args.pname or crateName.pname}${args.pnameSuffix or ""}";
       version = args.version or crateName.version;
