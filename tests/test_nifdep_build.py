@@ -204,7 +204,9 @@ def test_the_flake_evaluates_with_the_crate_built_and_staged(built: NifDepProjec
     assert lock.read_text(encoding="utf-8") == (built.root / LOCK_COPY).read_text(encoding="utf-8")
     assert env["cargoVendorDir"]  # vendored from that file alone
     assert env["src"].endswith(f"/{CRATE_DIR}")  # a path into the fetched package
-    assert not any(p.endswith("-deps.drv") for p in drvs[crate]["inputDrvs"])  # no buildDepsOnly
+    inputs = drvs[crate]["inputDrvs"]
+    assert not any(re.search(r"-fake_nif-deps-", p) for p in inputs)  # no buildDepsOnly
+    assert any(p.endswith("-hex-source-fake_nif-0.2.0.drv") for p in inputs)  # the package
     pre = drvs[dep]["env"]["preBuild"]
     assert "nixgenNifRewriteChecksums=1" in pre and drvs[packed]["outputs"]["out"]["path"] in pre
 
