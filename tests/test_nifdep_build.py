@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.fakes import failing_hex_packages
 from support.nifdepfixture import CRATE, CRATE_DIR, NifDepProject, nif_dep_project
 from support.nixeval import nix_available, nix_env, nix_eval_json
-from support.fakes import failing_hex_packages
 
 from nixgen.constants import DEPS_FILE, NIFS_FILE, nif_lock_path
 from nixgen.errors import NixgenError

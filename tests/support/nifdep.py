@@ -96,6 +96,25 @@ def build_fake_nif_libraries(cache: Path) -> Libraries:
     return Libraries(upstream=built["upstream"], rebuilt=built["rebuilt"])
 
 
+def build_with_lock(cache: Path, lock_text: str, name: str) -> Path:
+    """native/fake_nif built the way nix/nifs.nix builds a NIF dependency's crate (strategy B):
+    a fresh copy of the crate whose Cargo.lock is replaced by `lock_text` (crane's
+    replaceCargoLockHook copies nixgen's copy over it, docs/UPSTREAM.md U-CRANE-FETCHED-SRC),
+    then `cargo build --release --locked` offline from the crates build_fake_nif_libraries
+    fetched (crane's vendored sources)."""
+    crate = cache / f"{name}-crate"
+    shutil.rmtree(crate, ignore_errors=True)
+    shutil.copytree(
+        FAKE_NIF / "native" / "fake_nif", crate, ignore=shutil.ignore_patterns("target")
+    )
+    (crate / "Cargo.lock").write_text(lock_text, encoding="utf-8")
+    env = tool_env(cache / "cargo-tmp", precompiled=False, mix_env="prod")
+    env["CARGO_TARGET_DIR"] = str(cache / f"{name}-target")
+    argv = ["cargo", "build", "--release", "--locked", "--offline"]
+    _run(f"fake_nif ({name}): cargo build", argv, crate, env)
+    return cache / f"{name}-target" / "release" / "libfake_nif.so"
+
+
 def beam_info() -> tuple[str, str]:
     """This BEAM's `system_architecture` and `nif_version`."""
     script = (
