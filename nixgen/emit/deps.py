@@ -162,7 +162,7 @@ def plan_deps(request: DepsRequest, known: KnownSources) -> DepsPlan:
                 record = _nif_record(entry, known, targets)
                 asked = request.nif_source(name)
                 source = choose_source(record, asked, targets.systems)
-                staging = _nif_staging(entry, record, targets, source, asked is None)
+                staging = nif_staging(entry, record, targets, source, asked is None)
                 package = replace(package, nif_record=record, nif=staging)
             packages.append(package)
         else:
@@ -182,7 +182,7 @@ def _nif_record(entry: HexLockEntry, known: KnownSources, targets: NifTargets) -
     return record
 
 
-def _nif_staging(
+def nif_staging(
     entry: HexLockEntry,
     record: NifDepRecord,
     targets: NifTargets,

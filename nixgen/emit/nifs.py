@@ -200,9 +200,9 @@ def plan_nifs(
     toolchains.setdefault(default.key, default)
     dep_crates = []
     for dep, record in nif_deps:
-        toolchain = _dep_toolchain(dep, record)
+        toolchain = dep_toolchain(dep, record)
         toolchains.setdefault(toolchain.key, toolchain)
-        dep_crates.append(_dep_crate(dep, record, toolchain.key, hashes))
+        dep_crates.append(dep_crate(dep, record, toolchain.key, hashes))
     return NifsPlan(
         libc,
         tuple(sorted(crates, key=lambda c: c.attr)),
@@ -212,7 +212,7 @@ def plan_nifs(
     )
 
 
-def _dep_toolchain(dep: str, record: NifCrateRecord) -> RustToolchain:
+def dep_toolchain(dep: str, record: NifCrateRecord) -> RustToolchain:
     """The package's own rust-toolchain file, read when the package was (U-RUST-OVERLAY-
     TOOLCHAIN), else latest stable."""
     if not record.channel:
@@ -222,9 +222,7 @@ def _dep_toolchain(dep: str, record: NifCrateRecord) -> RustToolchain:
     return pinned_toolchain(pinned)
 
 
-def _dep_crate(
-    dep: str, record: NifCrateRecord, toolchain: str, known: KnownSources
-) -> NifDepCrate:
+def dep_crate(dep: str, record: NifCrateRecord, toolchain: str, known: KnownSources) -> NifDepCrate:
     path = nif_lock_path(dep, record.dir)
     found = known.nif_lock(record.cargo_lock)
     if found is None:
