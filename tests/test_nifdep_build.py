@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from support.fakes import failing_hex_packages
 from support.nifdepfixture import CRATE, CRATE_DIR, NifDepProject, nif_dep_project
 from support.nixeval import nix_available, nix_env, nix_eval_json
 
+from nixgen.cli import main
 from nixgen.constants import DEPS_FILE, NIFS_FILE, nif_lock_path
 from nixgen.errors import NixgenError
 from nixgen.fetch.records import NifDepRecord, read_records
@@ -172,6 +174,34 @@ def test_a_git_source_in_the_lock_stops(tmp_path: Path) -> None:
     with pytest.raises(NixgenError) as info:
         _init(project, locks=(f"fake_nif={given}",))
     assert "takes https://example.org/gitdep from git" in str(info.value)
+
+
+def test_the_crates_build_rustflags_are_kept_where_nixgen_sets_target_flags(
+    tmp_path: Path,
+) -> None:
+    """cargo drops build.rustflags once CARGO_TARGET_<T>_RUSTFLAGS is set (U-CARGO-RUSTFLAGS):
+    the crate's own flags go into that variable before nixgen's."""
+    config = b'[build]\nrustflags = ["-C", "opt-level=2"]\n'
+    project = nif_dep_project(
+        tmp_path, "0.2.0", crate=True, extra={f"{CRATE_DIR}/.cargo/config.toml": config}
+    )
+    _init(project)
+    nifs = (project.root / NIFS_FILE).read_text(encoding="utf-8")
+    assert '"x86_64-unknown-linux-musl" = "-C opt-level=2 -C target-feature=-crt-static";' in nifs
+    (crate,) = _record(project.root).crates
+    assert dict(crate.config_rustflags)["x86_64-unknown-linux-musl"] == "-C opt-level=2"
+
+
+def test_show_says_the_dependency_is_built_and_from_which_lock(built: NifDepProject) -> None:
+    result = CliRunner().invoke(main, ["show", str(built.root)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "  fake_nif 0.2.0 (mix.lock): built from the package's source with crane (strategy B)"
+        in result.output
+    )
+    assert (
+        "    crate native/fake_nif (fake_nif 0.1.0); Cargo.lock from the package" in result.output
+    )
 
 
 # --------------------------------------------------------------------------- evaluation

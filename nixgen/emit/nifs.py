@@ -212,6 +212,17 @@ def plan_nifs(
     )
 
 
+def _dep_flags(record: NifCrateRecord, dynamic_lookup: bool) -> tuple[tuple[str, str], ...]:
+    """CARGO_TARGET_<T>_RUSTFLAGS of a NIF dependency's crate where nixgen needs flags: the
+    crate config's build rustflags cargo would then drop, and nixgen's (U-CARGO-RUSTFLAGS)."""
+    dropped = dict(record.config_rustflags)
+    return tuple(
+        (t, " ".join((*dropped.get(t, "").split(), *own)))
+        for t in TARGETS
+        if (own := own_flags(t, dynamic_lookup))
+    )
+
+
 def dep_toolchain(dep: str, record: NifCrateRecord) -> RustToolchain:
     """The package's own rust-toolchain file, read when the package was (U-RUST-OVERLAY-
     TOOLCHAIN), else latest stable."""
@@ -244,7 +255,7 @@ def dep_crate(dep: str, record: NifCrateRecord, toolchain: str, known: KnownSour
     dynamic_lookup = rustler is not None and rustler < DYNAMIC_LOOKUP_BEFORE
     return NifDepCrate(
         dep, record.dir, record.name, record.version, record.lib_name, path, toolchain,
-        tuple((t, " ".join(f)) for t in TARGETS if (f := own_flags(t, dynamic_lookup))),
+        _dep_flags(record, dynamic_lookup),
         sys_needs(lock),
     )  # fmt: skip
 

@@ -21,7 +21,7 @@ from nixgen.fetch.records import (
     is_package_dir,
 )
 from nixgen.model import Dynamic, GivenLock, HexLockEntry, NifSource
-from nixgen.readers.cargo_lock import parse_toolchain
+from nixgen.readers.cargo_lock import parse_cargo_config, parse_toolchain
 from nixgen.readers.checksum_file import ChecksumFile, checksum_file_name, read_checksum_file
 from nixgen.readers.hex_tarball import HexPackage
 from nixgen.readers.precompiled import PrecompiledModule, package_precompiled_modules
@@ -29,6 +29,7 @@ from nixgen.readers.text import parse_toml
 from nixgen.readers.tomlvalues import as_string, as_table
 from nixgen.resolve.precompiled import Artifact, select_artifact
 from nixgen.resolve.project import NifTargets
+from nixgen.resolve.syscrates import TARGETS, flags_cargo_drops
 
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -91,8 +92,20 @@ def _crate(
     toolchain = _toolchain(package, directory)
     return NifCrateRecord(
         directory, name, version, lib_name, lock.sha256 if lock else "", lock_from,
-        *toolchain,
+        *toolchain, _config_flags(package, directory),
     ), lock  # fmt: skip
+
+
+def _config_flags(package: HexPackage, directory: str) -> tuple[tuple[str, str], ...]:
+    """The crate's own .cargo/config (`config` before `config.toml`, as cargo): its build
+    rustflags that nixgen's target variable would hide, per target (U-CARGO-RUSTFLAGS)."""
+    for name in ("config", "config.toml"):
+        path = f"{directory}/.cargo/{name}"
+        if path in package.files:
+            label = Path(f"{package.label}:{path}")
+            config = parse_cargo_config(package.text(path), Path("."), label)
+            return tuple((t, " ".join(f)) for t in TARGETS if (f := flags_cargo_drops(config, t)))
+    return ()
 
 
 def _plain(section: dict[str, object], key: str, where: Position) -> str:

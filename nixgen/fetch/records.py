@@ -161,6 +161,9 @@ class NifCrateRecord:
     channel: str = ""
     profile: str = ""
     components: tuple[str, ...] = ()
+    # (target, flags) of its .cargo/config's build.rustflags, which cargo drops on a target once
+    # nixgen sets that target's CARGO_TARGET_<T>_RUSTFLAGS (nixgen passes them on)
+    config_rustflags: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -418,9 +421,15 @@ def _nif_crate(data: dict[str, Any], where: Position) -> NifCrateRecord:
     if lock and not _HEX_SHA256.fullmatch(lock):
         raise _damaged("`cargo_lock` is not a base16 sha256 hash", where)
     components = _names(data.get("components", []), "components", where)
+    flags = data.get("config_rustflags", [])
+    if not isinstance(flags, list) or not all(
+        isinstance(f, list) and len(f) == 2 and all(isinstance(v, str) for v in f) for f in flags
+    ):
+        raise _damaged("`config_rustflags` must be a list of [target, flags] pairs", where)
     return NifCrateRecord(
         directory, name, _store_name(version, "`version`", where),
         _store_name(lib_name, "`lib_name`", where), lock, lock_from, channel, profile, components,
+        tuple((t, f) for t, f in flags),
     )  # fmt: skip
 
 

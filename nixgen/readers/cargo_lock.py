@@ -18,7 +18,7 @@ from nixgen.model import (
 )
 from nixgen.paths import outside
 from nixgen.readers.checks import check_crate_name, check_semver, is_crate_name, is_semver
-from nixgen.readers.text import is_file, parse_toml, parse_toml_fast, read_text, read_toml, rel
+from nixgen.readers.text import is_file, parse_toml, parse_toml_fast, read_text, rel
 from nixgen.readers.tomlvalues import Table, as_string, as_strings, as_table, fail
 
 _LOCK_KEY = re.compile(r'^(\s*)(name|source)\s*=\s*"(.*)"\s*$')
@@ -161,7 +161,12 @@ def read_cargo_config(root: Path, path: Path) -> CargoConfig:
     array (a multi-target build); its first entry is taken, since nixgen builds one target
     per derivation.
     """
-    data = read_toml(root, path)
+    return parse_cargo_config(read_text(root, path), root, path)
+
+
+def parse_cargo_config(text: str, root: Path, path: Path) -> CargoConfig:
+    """`text`, the contents of `path` (relative to `root`, for messages): see read_cargo_config."""
+    data = parse_toml(root, path, text)
     where = Position(rel(root, path))
     build = as_table(data.get("build"), "build", where)
     targets = as_table(data.get("target"), "target", where)

@@ -234,6 +234,13 @@ def _configs(project: Project, directory: str) -> list[tuple[str, CargoConfig]]:
     return [(d, by_dir[d]) for d in reversed(list(upwards(directory))) if d in by_dir]
 
 
+def flags_cargo_drops(config: CargoConfig, target: str) -> tuple[str, ...]:
+    """The `build.rustflags` of `config` that cargo stops using on `target` once nixgen sets
+    CARGO_TARGET_<T>_RUSTFLAGS (U-CARGO-RUSTFLAGS): none when the config has target flags for it
+    (cargo joins those with the variable's itself)."""
+    return () if _target_flags([config], target) else (config.build_rustflags or ())
+
+
 def _target_flags(configs: list[CargoConfig], target: str) -> tuple[str, ...]:
     """`target.<triple>.rustflags`, then every matching `target.'cfg(…)'.rustflags`, as cargo."""
     exact = _flags_of(configs, target)

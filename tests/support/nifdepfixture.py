@@ -75,12 +75,19 @@ def package_files(version: str, *, crate: bool = False, lock: bool = True) -> di
 
 
 def nif_dep_project(
-    tmp: Path, version: str = "0.1.0", *, crate: bool = False, lock: bool = True
+    tmp: Path,
+    version: str = "0.1.0",
+    *,
+    crate: bool = False,
+    lock: bool = True,
+    extra: dict[str, bytes] | None = None,
 ) -> NifDepProject:
+    """The app depending on fake_nif `version`; `extra`: more files in the package."""
     root = tmp / "app"
     shutil.copytree(FIXTURE / "app", root)
     repo = FakeHexRepo(tmp / "hexrepo")
-    tarball = hex_tarball("fake_nif", version, package_files(version, crate=crate, lock=lock))
+    files = package_files(version, crate=crate, lock=lock) | (extra or {})
+    tarball = hex_tarball("fake_nif", version, files)
     repo.add("fake_nif", version, tarball)
     lock = (
         "%{\n"
