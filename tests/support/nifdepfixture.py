@@ -89,11 +89,11 @@ def nif_dep_project(
     files = package_files(version, crate=crate, lock=lock) | (extra or {})
     tarball = hex_tarball("fake_nif", version, files)
     repo.add("fake_nif", version, tarball)
-    lock = (
+    mix_lock = (
         "%{\n"
         + lock_line("fake_nif", version, tarball, FAKE_NIF_DEPS)
         + RUSTLER_PRECOMPILED_LINE
         + "}\n"
     )
-    (root / "mix.lock").write_text(lock, encoding="utf-8")
+    (root / "mix.lock").write_text(mix_lock, encoding="utf-8")
     return NifDepProject(root, repo, tmp / "cache", [])
