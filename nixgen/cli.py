@@ -127,6 +127,16 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     click.echo(text, nl=False)
 
 
+nif_dep_lock_option = click.option(
+    "--nif-dep-lock",
+    "nif_dep_locks",
+    multiple=True,
+    metavar="APP=PATH",
+    help="The Cargo.lock to build the NIF dependency APP from source with, when its Hex "
+    "package has none (copied to nix/nif-deps/).",
+)
+
+
 @main.command()
 @project_options
 @click.option(
@@ -145,14 +155,7 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     is_flag=True,
     help="Run `cargo generate-lockfile` for NIF crates that have no Cargo.lock.",
 )
-@click.option(
-    "--nif-dep-lock",
-    "nif_dep_locks",
-    multiple=True,
-    metavar="APP=PATH",
-    help="The Cargo.lock to build the NIF dependency APP from source with, when its Hex "
-    "package has none (copied to nix/nif-deps/).",
-)
+@nif_dep_lock_option
 @click.option("--dry-run", is_flag=True, help="Print what would change as a diff; write nothing.")
 @click.option(
     "--force",
@@ -247,14 +250,7 @@ def say_kept(out: Console, changes: list[Change]) -> None:
 @click.argument(
     "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
 )
-@click.option(
-    "--nif-dep-lock",
-    "nif_dep_locks",
-    multiple=True,
-    metavar="APP=PATH",
-    help="The Cargo.lock to build the NIF dependency APP from source with, when its Hex "
-    "package has none (copied to nix/nif-deps/).",
-)
+@nif_dep_lock_option
 @click.option("--dry-run", is_flag=True, help="Print what would change as a diff; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite generated files edited by hand.")
 @reports_errors
