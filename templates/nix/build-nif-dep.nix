@@ -21,8 +21,10 @@
 }:
 let
   args =
-    nifDepCrates."${name}/${crate}"
-      or (throw "nix/nifs.nix: no crate ${crate} of the NIF dependency ${name} is recorded: run `nixgen update`");
+    nifDepCrates."${name}/${crate}" or (throw (
+      "nix/nifs.nix: no crate ${crate} of the NIF dependency ${name} is recorded: "
+      + "run `nixgen update`"
+    ));
   craneLib = (mkLib pkgs).overrideToolchain (_: args.toolchain);
   built = craneLib.buildPackage (
     builtins.removeAttrs args [
