@@ -278,3 +278,28 @@ def test_nixos_check_evaluates_on_linux_only(name: str, tmp_path: Path) -> None:
     assert "nixos" not in darwin
     args = nix_eval(root, "nixosModules.default", extra_args=["--apply", "builtins.functionArgs"])
     assert args == "{ config = false; lib = false; pkgs = false; }"
+
+
+@pytest.mark.parametrize(
+    ("test_module", "message"),
+    [
+        (
+            '{ name = "t"; nodes = { }; testScript = ""; machine = { }; }',
+            "`machine' does not exist",
+        ),
+        ('{ nodes = { }; testScript = ""; }', "`name' is used but not defined"),
+        ('{ name = "t"; nodes.m = 1; testScript = ""; }', "nodes.m must be a NixOS module"),
+        ('{ name = "t"; testScript = { machine }: ""; }', "function of { nodes, ... }"),
+    ],
+)
+def test_run_nixos_test_mock_checks_the_test_module(test_module: str, message: str) -> None:
+    mock = REPO / "tests" / "nixmock" / "nixpkgs"
+    expr = f'(import {mock} {{ system = "x86_64-linux"; }}).testers.runNixOSTest {test_module}'
+    proc = subprocess.run(
+        ["nix-instantiate", "--eval", "--expr", f"({expr}).name"],
+        env=nix_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr
