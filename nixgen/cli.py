@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from nixgen import __version__
-from nixgen.constants import LIBCS, REGENERATE, Libc
+from nixgen.constants import CI_PROVIDERS, LIBCS, REGENERATE, CiProvider, Libc
 from nixgen.emit.deps import deps_reports
 from nixgen.errors import NixgenError, terminal_safe
 from nixgen.fetch.records import load_known
@@ -162,6 +162,12 @@ nif_dep_lock_option = click.option(
     is_flag=True,
     help="Overwrite generated files edited by hand, and a flake.nix nixgen did not write.",
 )
+@click.option(
+    "--ci",
+    type=click.Choice(CI_PROVIDERS),
+    default=None,
+    help="Also write a CI workflow (once; yours afterwards): github → .github/workflows/nix.yml.",
+)
 @reports_errors
 def init(
     path: Path,
@@ -172,9 +178,11 @@ def init(
     nif_dep_locks: tuple[str, ...],
     dry_run: bool,
     force: bool,
+    ci: CiProvider | None,
 ) -> None:
     """Write the flake, nix/*.nix and the PRECOMPILED_NIF switch for the project at PATH."""
     # Imported here: generating pulls in more than `show` needs at start-up.
+    from nixgen.emit.ci import plan_ci
     from nixgen.fetch.gateway import SubprocessRunner
     from nixgen.nextsteps import init_next_steps
     from nixgen.pipeline import InitOptions, plan_init
@@ -199,6 +207,7 @@ def init(
         on_note=out.note,
         on_lockfiles=lockfiles.extend,
     )
+    changes += plan_ci(path, ci) if ci else []
     if dry_run:
         print_dry_run(changes, "nixgen init")
         return
@@ -336,3 +345,27 @@ def check(path: Path) -> None:
         click.echo(f"nixgen: {len(stale)} file(s) out of date; run `{REGENERATE}`", err=True)
         sys.exit(1)
     out.say("nixgen: generated files are up to date")
+
+
+@main.command()
+@click.argument(
+    "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--provider",
+    type=click.Choice(CI_PROVIDERS),
+    default="github",
+    show_default=True,
+    help="CI service: github → .github/workflows/nix.yml.",
+)
+@reports_errors
+def ci(path: Path, provider: CiProvider) -> None:
+    """Write the CI workflow for the project at PATH once (an existing one is yours, left alone)."""
+    from nixgen.emit.ci import plan_ci
+    from nixgen.write import apply_changes
+
+    changes = plan_ci(path, provider)
+    apply_changes(path, changes)
+    out = console()
+    for change in changes:
+        out.say(f"{change.action:>9}  {change.path}")

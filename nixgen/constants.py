@@ -24,7 +24,16 @@ def nif_lock_path(dep: str, crate_dir: str) -> str:
 
 
 OVERRIDES_FILE = "nix/overrides.nix"
+MODULE_FILE = "nix/module.nix"  # the NixOS service (nixosModules.default)
+MODULE_TEST_FILE = "nix/module-test.nix"  # its VM test (checks.<system>.nixos)
 SETTINGS_FILE = "nixgen.toml"
+# The CI workflow `init --ci github` / `nixgen ci` write once (the user's afterwards).
+GITHUB_WORKFLOW_FILE = ".github/workflows/nix.yml"
+# nixgen's own flake on GitHub, as README.md and CHANGELOG.md name it (OWNER: the account it is
+# published under); CI runs `nixgen check` from it, at the tag of the running version.
+NIXGEN_FLAKE = "github:OWNER/nixgen"
+CiProvider = Literal["github"]
+CI_PROVIDERS: tuple[CiProvider, ...] = ("github",)
 
 Libc = Literal["musl", "gnu"]
 LIBCS: tuple[Libc, ...] = ("musl", "gnu")

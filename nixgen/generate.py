@@ -11,6 +11,7 @@ from functools import partial
 from nixgen import constants as files
 from nixgen.emit.deps import plan_deps, render_deps
 from nixgen.emit.glue import plan_glue
+from nixgen.emit.module import plan_module, render_module, render_module_test
 from nixgen.emit.nifs import crate_attr, nifs_warnings, plan_nifs, render_nifs
 from nixgen.emit.release import plan_release, release_nifs, render_flake, render_release
 from nixgen.emit.render import render
@@ -63,6 +64,7 @@ def generate(
     loaded = release_nifs(project, top, {d: name for name, d in deps.closure.path_deps})
     attrs = {p.manifest: crate_attr(p) for p in project.cargo_packages}
     release = plan_release(project, top, beam, attrs, assets, loaded, deps.nif_modules)
+    service = plan_module(top, release.release_name, deps.closure.included, read)
     glue = plan_glue(
         project,
         top,
@@ -82,6 +84,8 @@ def generate(
         files.RELEASE_FILE: (True, partial(render_release, release)),
         files.DEPS_FILE: (True, partial(render_deps, deps)),
         files.NIFS_FILE: (True, partial(render_nifs, nifs)),
+        files.MODULE_FILE: (True, partial(render_module, service)),
+        files.MODULE_TEST_FILE: (True, partial(render_module_test, service)),
         files.OVERRIDES_FILE: (False, partial(render, "overrides.nix")),
         files.SETTINGS_FILE: (False, partial(default_text, settings)),
     }

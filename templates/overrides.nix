@@ -10,4 +10,7 @@
 
   # The release derivation: old: { ... } as for overrideAttrs.
   release = old: { };
+
+  # Added to the machine of the NixOS VM test (checks.<system>.nixos), e.g. an environment file:
+  # nixosTest = { services.my_app.environmentFiles = [ "/etc/my_app.env" ]; };
 }

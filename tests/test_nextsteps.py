@@ -61,6 +61,7 @@ def test_init_in_a_git_repository(tmp_path: Path) -> None:
     assert f"  cd {root}" in lines
     add = next(line for line in lines if line.startswith("  git add ") and "flake.nix" in line)
     generated = ["flake.nix", "nix/deps.nix", "nix/nifs.nix", "nix/overrides.nix"]
+    generated += ["nix/module.nix", "nix/module-test.nix"]
     # config/config.exs is tracked: its edit is seen without `git add`
     assert add.split()[2:] == sorted([*generated, "nix/release.nix", "nixgen.toml", LOCK])
     assert "git does not track" in result.stderr and "lib/example.ex" in result.stderr

@@ -300,6 +300,8 @@ def test_temporary_files_are_never_inside_nix(
         init(project)
     assert sorted(p.name for p in (project / "nix").iterdir()) == [
         "deps.nix",
+        "module-test.nix",
+        "module.nix",
         "nifs.nix",
         "overrides.nix",
         "release.nix",

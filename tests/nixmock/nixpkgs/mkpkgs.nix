@@ -332,6 +332,8 @@ let
       runCommandCC = runCommandWith;
       runCommandNoCC = runCommandWith;
       inherit writeTextFile writeText writeShellScript writeShellScriptBin writeShellApplication;
+      # U-NIXOS-TEST
+      testers = import ./testers.nix { inherit lib mkDerivation hostPlatform; };
       writeScript = name: text: writeTextFile { inherit name text; executable = true; };
       writeScriptBin = name: text: writeTextFile { inherit name text; executable = true; destination = "/bin/${name}"; };
       writeTextDir = path: text: writeTextFile { name = baseNameOf path; inherit text; destination = "/${path}"; };
