@@ -9,8 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomlkit
-
 from nixgen.errors import Position, ResolveError, shorten
 
 _NIX_KEYWORDS = frozenset(
@@ -136,16 +134,22 @@ def elixir_alias(value: object) -> str:
 
 def toml_str(value: str) -> str:
     """A TOML string (tomlkit's basic string, escaped by tomlkit)."""
+    import tomlkit  # only what writes TOML pays for importing it
+
     return tomlkit.string(value).as_string()
 
 
 def toml_key(value: str) -> str:
     """A TOML key: bare when TOML allows it, else quoted (tomlkit decides)."""
+    import tomlkit
+
     return tomlkit.key(value).as_string()
 
 
 def toml_list(values: list[str] | tuple[str, ...]) -> str:
     """A one-line TOML array of strings, as tomlkit writes it."""
+    import tomlkit
+
     return tomlkit.item(list(values)).as_string()
 
 
