@@ -160,6 +160,12 @@ def templates_dir() -> Path:
     return packaged if packaged.is_dir() else package.parent / "templates"
 
 
+def template_cache_dir() -> str | None:
+    """Where compiled templates are kept between runs; None: jinja2's default
+    (nixgen/emit/template_cache.py)."""
+    return None
+
+
 if TYPE_CHECKING:
     import jinja2
 
@@ -168,15 +174,20 @@ if TYPE_CHECKING:
 def environment() -> jinja2.Environment:
     import jinja2  # only commands that render pay for importing it (`show` does not)
 
+    from nixgen.emit.template_cache import template_cache
     from nixgen.fetch.records import record_line  # records import this module
 
+    options: dict[str, Any] = {
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "autoescape": False,
+    }
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
+        bytecode_cache=template_cache(options, template_cache_dir()),
+        **options,
     )
     env.filters.update(
         nix_str=nix_str,
