@@ -1,13 +1,13 @@
 """How nixgen's time and memory grow with mix.lock: synthetic locks of 1,000 to 20,000 entries.
 
 For each size the benchmark writes a synthetic project (bench/synthetic.py), runs `init` once,
-then times `show --json`, `update` and `check` (median of N runs, interleaved). It reports
+then times `show --json`, `update`, `check` and `deps` (median of N runs, interleaved). It reports
 the time per lock entry at each size as a ratio to the time per entry at the smallest size
 (target: at most 1.5 at 20,000), both for wall time and for CPU time (user + system of the
 child, steadier on a loaded machine), and each command's peak memory (the child's max RSS) as a
 multiple of the input size (mix.lock + mix.exs bytes). No absolute time is the result: `python
 -c pass` is measured in the same run and every median is also printed as a multiple of it.
-Usage:
+Commands run with bytecode caches, as in bench.py (`child_environment`). Usage:
 
     python bench/bench.py --growth [--sizes 1000,5000,20000] [--runs N]
 """
@@ -26,7 +26,9 @@ from pathlib import Path
 
 from synthetic import write_project
 
-COMMANDS = ("show --json", "update", "check")
+from bench import child_environment
+
+COMMANDS = ("show --json", "update", "check", "deps")
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,10 @@ class Sample:
     max_rss_kib: int
 
 
-def run_once(command: list[str]) -> Sample:
+def run_once(command: list[str], env: dict[str, str]) -> Sample:
     """One run of `command`: wall time, the child's CPU time and its peak RSS (wait4)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -60,36 +62,40 @@ def nixgen_command(name: str, project: Path) -> list[str]:
     return [sys.executable, "-m", "nixgen", "-q", *name.split(), str(project)]
 
 
-def prepare(workdir: Path, entries: int) -> tuple[Path, int]:
+def prepare(workdir: Path, entries: int, env: dict[str, str]) -> tuple[Path, int]:
     """A synthetic project of `entries` lock entries after `init`; and its input size."""
     project = write_project(workdir / f"lock-{entries}", entries)
     (project / "nixgen.toml").write_text('otp = "28"\nelixir = "1.19"\n', encoding="utf-8")
-    subprocess.run(nixgen_command("init", project), check=True, stdout=subprocess.DEVNULL)
+    init = nixgen_command("init", project)
+    subprocess.run(init, check=True, stdout=subprocess.DEVNULL, env=env)
     size = sum((project / f).stat().st_size for f in ("mix.lock", "mix.exs"))
     return project, size
 
 
 def measure(
-    sizes: list[int], runs: int
+    sizes: list[int], runs: int, nixgen_root: Path
 ) -> tuple[Sample, dict[tuple[int, str], Sample], dict[int, int]]:
     inputs: dict[int, int] = {}
     with tempfile.TemporaryDirectory(prefix="nixgen-growth-") as tmp:
+        env = child_environment(Path(tmp) / "pycache", nixgen_root)
         projects = {}
         for n in sizes:
-            projects[n], inputs[n] = prepare(Path(tmp), n)
+            projects[n], inputs[n] = prepare(Path(tmp), n, env)
+        for name in COMMANDS:  # untimed: fills the bytecode caches
+            run_once(nixgen_command(name, projects[sizes[0]]), env)
         baseline: list[Sample] = []
         samples: dict[tuple[int, str], list[Sample]] = {(n, c): [] for n in sizes for c in COMMANDS}
         for _ in range(runs):  # interleaved, so drift hits every size alike
-            baseline.append(run_once([sys.executable, "-c", "pass"]))
+            baseline.append(run_once([sys.executable, "-c", "pass"], env))
             for n in sizes:
                 for name in COMMANDS:
-                    samples[n, name].append(run_once(nixgen_command(name, projects[n])))
+                    samples[n, name].append(run_once(nixgen_command(name, projects[n]), env))
     medians = {key: median_sample(values) for key, values in samples.items()}
     return median_sample(baseline), medians, inputs
 
 
-def report(sizes: list[int], runs: int) -> None:
-    baseline, medians, inputs = measure(sizes, runs)
+def report(sizes: list[int], runs: int, nixgen_root: Path) -> None:
+    baseline, medians, inputs = measure(sizes, runs, nixgen_root)
     listed = ", ".join(map(str, sizes))
     print(f"growth: sizes {listed}, runs: {runs}; x pass = wall / python -c pass")
     print(

@@ -15,14 +15,11 @@ import click
 
 from nixgen import __version__
 from nixgen.constants import CI_PROVIDERS, LIBCS, REGENERATE, CiProvider, Libc
-from nixgen.emit.deps import deps_reports
 from nixgen.errors import NixgenError, terminal_safe
-from nixgen.fetch.records import load_known
 from nixgen.lock import project_lock
-from nixgen.resolve.project import load_project
-from nixgen.settings import load_settings
-from nixgen.show import nif_dep_reports, show_json, show_text, sys_report
 
+# Each command imports its library side when it runs: `nixgen --help` or `show` does not pay
+# for jinja2, tomlkit, tree-sitter or urllib it does not use (tests/test_imports.py).
 if TYPE_CHECKING:
     from nixgen.write import Change
 
@@ -115,6 +112,12 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @reports_errors
 def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     """Print what nixgen reads from the project at PATH (default: .)."""
+    from nixgen.emit.deps import deps_reports
+    from nixgen.fetch.records import load_known
+    from nixgen.resolve.project import load_project
+    from nixgen.settings import load_settings
+    from nixgen.show import nif_dep_reports, show_json, show_text, sys_report
+
     settings = load_settings(path)
     env = mix_env or (settings.mix_env if settings else "prod")
     project = load_project(path, env=env, hints=settings.nif_hints if settings else ())
@@ -181,7 +184,6 @@ def init(
     ci: CiProvider | None,
 ) -> None:
     """Write the flake, nix/*.nix and the PRECOMPILED_NIF switch for the project at PATH."""
-    # Imported here: generating pulls in more than `show` needs at start-up.
     from nixgen.emit.ci import plan_ci
     from nixgen.fetch.gateway import SubprocessRunner
     from nixgen.nextsteps import init_next_steps

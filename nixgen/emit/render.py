@@ -9,8 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomlkit
-
 from nixgen.errors import Position, ResolveError, shorten
 
 _NIX_KEYWORDS = frozenset(
@@ -136,16 +134,22 @@ def elixir_alias(value: object) -> str:
 
 def toml_str(value: str) -> str:
     """A TOML string (tomlkit's basic string, escaped by tomlkit)."""
+    import tomlkit  # only what writes TOML pays for importing it
+
     return tomlkit.string(value).as_string()
 
 
 def toml_key(value: str) -> str:
     """A TOML key: bare when TOML allows it, else quoted (tomlkit decides)."""
+    import tomlkit
+
     return tomlkit.key(value).as_string()
 
 
 def toml_list(values: list[str] | tuple[str, ...]) -> str:
     """A one-line TOML array of strings, as tomlkit writes it."""
+    import tomlkit
+
     return tomlkit.item(list(values)).as_string()
 
 
@@ -156,6 +160,12 @@ def templates_dir() -> Path:
     return packaged if packaged.is_dir() else package.parent / "templates"
 
 
+def template_cache_dir() -> str | None:
+    """Where compiled templates are kept between runs; None: jinja2's default
+    (nixgen/emit/template_cache.py)."""
+    return None
+
+
 if TYPE_CHECKING:
     import jinja2
 
@@ -164,15 +174,20 @@ if TYPE_CHECKING:
 def environment() -> jinja2.Environment:
     import jinja2  # only commands that render pay for importing it (`show` does not)
 
+    from nixgen.emit.template_cache import template_cache
     from nixgen.fetch.records import record_line  # records import this module
 
+    options: dict[str, Any] = {
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "autoescape": False,
+    }
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
+        bytecode_cache=template_cache(options, template_cache_dir()),
+        **options,
     )
     env.filters.update(
         nix_str=nix_str,

@@ -9,7 +9,6 @@ import logging
 import os
 import tempfile
 import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +42,8 @@ class Opener(Protocol):
 
 
 def _urlopen(url: str, timeout: float) -> BinaryIO:
+    import urllib.request  # http.client, ssl, email: only a run that downloads pays for them
+
     request = urllib.request.Request(url, headers={"User-Agent": "nixgen"})
     response: BinaryIO = urllib.request.urlopen(request, timeout=timeout)
     return response

@@ -8,11 +8,12 @@ import re
 import stat
 import tomllib
 from pathlib import Path
-
-import tomlkit
-from tomlkit.exceptions import ParseError, TOMLKitError
+from typing import TYPE_CHECKING
 
 from nixgen.errors import InputError, Position
+
+if TYPE_CHECKING:
+    from tomlkit.exceptions import ParseError
 
 _BOM = b"\xef\xbb\xbf"
 # tomlkit appends the position to its message; the Position carries it instead.
@@ -153,6 +154,9 @@ def toml_error(root: Path, path: Path, exc: ParseError) -> InputError:
 
 def parse_toml(root: Path, path: Path, text: str) -> dict[str, object]:
     """`text` (the contents of `path`) as plain Python values; no tomlkit object escapes."""
+    import tomlkit  # only what reads a TOML file nixgen may edit pays for importing it
+    from tomlkit.exceptions import ParseError, TOMLKitError
+
     try:
         data: dict[str, object] = tomlkit.parse(text).unwrap()
     except ParseError as exc:
