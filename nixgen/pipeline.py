@@ -12,6 +12,7 @@ from nixgen.constants import (
     DEPS_COMMAND,
     DEPS_FILE,
     FLAKE_FILE,
+    NIF_DEPS_DIR,
     NIFS_FILE,
     RELEASE_FILE,
     SETTINGS_FILE,
@@ -114,6 +115,21 @@ def plan_update(
     return _plan(root, settings, force, fetchers, progress, on_note, None, given)
 
 
+def _unused_lock_copies(root: Path, generated: dict[str, str]) -> list[str]:
+    """A note for each Cargo.lock copy under nix/nif-deps/ this run does not write (its NIF
+    dependency is no longer built from source, or gone): nixgen removes no file."""
+    folder = root / NIF_DEPS_DIR
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    found = sorted(p.relative_to(root).as_posix() for p in folder.rglob("Cargo.lock"))
+    return [
+        f"{path} is no longer used (its NIF dependency is not built from source now): "
+        "delete it if you do not need it"
+        for path in found
+        if path not in generated
+    ]
+
+
 def read_given_locks(values: tuple[str, ...]) -> tuple[tuple[str, GivenLock], ...]:
     """`--nif-dep-lock APP=PATH` values (PATH relative to the working directory), read."""
     found: dict[str, GivenLock] = {}
@@ -164,7 +180,8 @@ def _plan(
         progress,
     )
     output = generate(project, settings, known, lambda path: read_existing(root, path), given)
-    for note in output.notes:
+    notes = (*output.notes, *_unused_lock_copies(root, output.generated))
+    for note in notes:
         if on_note is not None:
             on_note(note)
     if on_lockfiles is not None:

@@ -109,6 +109,18 @@ def test_source_build_in_nixgen_toml_builds_a_package_with_artifacts(tmp_path: P
     assert [c.action for c in changes if c.path == LOCK_COPY] == ["create"]
 
 
+def test_a_copy_no_longer_used_is_named_in_a_note(built: NifDepProject) -> None:
+    """Back to the upstream artifact (gnu has one): the copy stays, and update says so."""
+    settings = built.root / "nixgen.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace('libc = "musl"', 'libc = "gnu"')
+    )
+    notes: list[str] = []
+    changes = plan_update(built.root, force=False, fetchers=built.fetchers(), on_note=notes.append)
+    assert LOCK_COPY not in {c.path for c in changes}
+    assert f"{LOCK_COPY} is no longer used" in "\n".join(notes)
+
+
 def test_source_precompiled_keeps_the_stop_for_a_missing_artifact(tmp_path: Path) -> None:
     project = nif_dep_project(tmp_path, "0.2.0", crate=True)
     (project.root / "nixgen.toml").write_text(
