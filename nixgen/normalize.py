@@ -28,8 +28,9 @@ _WORD_OR_SPACE = r"[\s\w'\-.:/+?@~<>]"
 _CODE = re.compile(r"""(?:[^#/"']++|/(?!\*)|'(?!'))*+""")
 _INTERPOLATED_CODE = re.compile(r"""(?:[^#/"'{}]++|/(?!\*)|'(?!'))*+""")
 # Whitespace between code that goes (nothing or a single space): all of it unless it is between
-# two word characters; what is left then becomes one space.
-_DROPPED_SPACE = re.compile(rf"(?<!{_WORD_OR_SPACE})\s++|\s++(?!{_WORD})")
+# two word characters; what is left then becomes one space. (`(?=\s)` first: a quick test at each
+# character before the slower lookbehind.)
+_DROPPED_SPACE = re.compile(rf"(?=\s)(?:(?<!{_WORD_OR_SPACE})\s++|\s++(?!{_WORD}))")
 _SPACE = re.compile(r"\s+")
 # The text of a "…" string up to its closing quote or next `${` (escapes `\x` kept as written).
 _STRING_TEXT = re.compile(r"""(?:[^"\\$]++|\\[\s\S]?|\$(?!\{))*+""")
