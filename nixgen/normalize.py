@@ -28,9 +28,10 @@ _WORD_OR_SPACE = r"[\s\w'\-.:/+?@~<>]"
 _CODE = re.compile(r"""(?:[^#/"']++|/(?!\*)|'(?!'))*+""")
 _INTERPOLATED_CODE = re.compile(r"""(?:[^#/"'{}]++|/(?!\*)|'(?!'))*+""")
 # Whitespace between code that goes (nothing or a single space): all of it unless it is between
-# two word characters; what is left then becomes one space. (`(?=\s)` first: a quick test at each
-# character before the slower lookbehind.)
-_DROPPED_SPACE = re.compile(rf"(?=\s)(?:(?<!{_WORD_OR_SPACE})\s++|\s++(?!{_WORD}))")
+# two word characters; what is left then becomes one space. A run goes if the character before
+# its first space is not a word (nor a space: the run starts there), or the one after it is not;
+# `\s` first, so that the regex engine looks only at spaces.
+_DROPPED_SPACE = re.compile(rf"\s(?:(?<!{_WORD_OR_SPACE}\s)\s*+|\s*+(?!{_WORD}))")
 _SPACE = re.compile(r"\s+")
 # The text of a "…" string up to its closing quote or next `${` (escapes `\x` kept as written).
 _STRING_TEXT = re.compile(r"""(?:[^"\\$]++|\\[\s\S]?|\$(?!\{))*+""")
@@ -40,15 +41,15 @@ _INDENTED_TEXT = re.compile(rf"(?:[^'$]++|'(?!')|{_INDENTED_ESCAPE}|\$(?!\{{))*+
 # A line's indentation in ''…'' text: the whitespace after a newline that is not part of an escape
 # (`''\` then a newline is one), dropped by keeping only groups 1 (an escape) and 2 (the newline).
 _LINE_INDENT = re.compile(rf"({_INDENTED_ESCAPE})|(\n)[ \t]*")
-# The tokens of code outside interpolations: a run of code, a comment, a string (in one piece
-# unless it has an interpolation or is not closed: `open_string`).
-_TOKEN = re.compile(
-    r"""(?P<code>(?:[^#/"']++|/(?!\*)|'(?!'))++)"""
-    r"""|(?P<line_comment>#[^\n]*+)|(?P<block_comment>/\*[\s\S]*?(?:\*/|\Z))"""
-    r"""|(?P<string>"(?:[^"\\$]++|\\[\s\S]|\$(?!\{))*+")"""
-    rf"|(?P<indented>''{_INDENTED_TEXT.pattern}'')"
-    r"""|(?P<open_string>"|'')"""
+# Code outside interpolations: runs of code and the tokens that are not code (comments, closed
+# strings without interpolations), up to a string that has one (or is not closed) or the end.
+_CODE_RUN = r"""(?:[^#/"']++|/(?!\*)|'(?!'))++"""
+_CLOSED_TOKEN = (
+    r"""#[^\n]*+|/\*[\s\S]*?(?:\*/|\Z)|"(?:[^"\\$]++|\\[\s\S]|\$(?!\{))*+"|"""
+    rf"''{_INDENTED_TEXT.pattern}''"
 )
+_CLOSED_TOKENS = re.compile(f"(?:{_CODE_RUN}|{_CLOSED_TOKEN})*+")
+_SPLIT_TOKENS = re.compile(f"({_CLOSED_TOKEN})")
 
 
 def _wordish(char: str) -> bool:
@@ -163,15 +164,18 @@ def _indented(token: str) -> str:
     return "''" + _LINE_INDENT.sub(r"\1\2", token[2:-2]) + "''"
 
 
+# The normal form of a closed token, by its first character.
 _NORMAL: dict[str, Callable[[str], str]] = {
-    "line_comment": lambda token: token.rstrip() + "\n",
-    "block_comment": lambda token: token + "\n",
-    "string": lambda token: token,
-    "indented": _indented,
+    "#": lambda token: token.rstrip() + "\n",
+    "/": lambda token: token + "\n",
+    '"': str,
+    "'": _indented,
 }
 # Whether the normal form of a token that starts with this character begins and ends with a
 # word character, spelt as a word ("a") or not (";"): `''…''` does, `/*…*/` begins with one.
 _EDGES = {"#": (";", ";"), "/": ("a", ";"), '"': (";", ";"), "'": ("a", "a")}
+
+
 # Characters that may stand for a token in the code: no whitespace (Linear B, never in Nix code).
 _PLACEHOLDERS = range(0x10000, 0x10040)
 
@@ -198,26 +202,22 @@ def _normal_form(text: str, placeholder: str) -> str:
     """The whitespace of all code outside interpolations at once: in `code`, the text with each
     other token (comment, string) as `placeholder` between characters that stand for its edges;
     their normal forms in `others`."""
+    stand_in = {first: before + placeholder + after for first, (before, after) in _EDGES.items()}
     code: list[str] = []
     others: list[str] = []
     at = 0
-    while at < len(text):
-        for token in _TOKEN.finditer(text, at):
-            kind, at = token.lastgroup or "", token.end()
-            if kind == "code":
-                code.append(token[0])
-                continue
-            if kind == "open_string":
-                normal, at = _Normaliser(text, token.start()).quoted()
-                others.append(normal)
-            else:
-                others.append(_NORMAL[kind](token[0]))
-            before, after = _EDGES[token[0][0]]
-            code.append(before + placeholder + after)
-            if kind == "open_string":
-                break  # it ends where its interpolations do: go on from there
-        else:
+    while True:
+        end = _CLOSED_TOKENS.match(text, at).end()  # type: ignore[union-attr]  # matches ""
+        parts = _SPLIT_TOKENS.split(text[at:end])  # code, token, code, …, code
+        code.append(parts[0])
+        for token, run in zip(parts[1::2], parts[2::2], strict=True):
+            others.append(_NORMAL[token[0]](token))
+            code += (stand_in[token[0]], run)
+        if end == len(text):
             break
+        normal, at = _Normaliser(text, end).quoted()  # ends where its interpolations do
+        others.append(normal)
+        code.append(stand_in[text[end]])
     spaced = _SPACE.sub(" ", _DROPPED_SPACE.sub("", "".join(code)))
     pieces = re.split(f"[a;]{re.escape(placeholder)}[a;]", spaced)
     return "".join(chain.from_iterable(zip(pieces, others, strict=False))) + pieces[-1]
