@@ -7,11 +7,14 @@ around them; nothing else. So the normal form keeps every token and comment, kee
 drops whitespace between tokens except a single space where two words would otherwise join
 (`inherit lib` is not `inheritlib`).
 
-The text is read in runs, each matched by one regular expression (the header checksum of every
-generated file is taken over this form, so it is on `update`'s path): a run of code up to the
-next comment, string or brace, the text of a string up to its end or next `${`. A character is
-a "word" character when it is alphanumeric (`str.isalnum`, which is what `\\w` less `_` tests)
-or one of `_'-.:/+?@~<>`; whitespace is what `str.isspace` (and `\\s`) calls whitespace.
+It is the input of every generated file's header checksum, so it is on `update`'s path and read
+with regular expressions rather than character by character: code outside interpolations is cut
+into runs of code and closed tokens (comments, strings without interpolations) by one regex, and
+the whitespace of all that code is normalised at once, each token standing in it as a placeholder
+between characters of the same word class as its edges; a string with interpolations is read in
+runs (its text up to the next `${`, the code inside up to the next comment, string or brace). A
+"word" character is alphanumeric (`str.isalnum`, what `\\w` less `_` tests) or one of
+`_'-.:/+?@~<>`; whitespace is what `str.isspace` (and `\\s`) calls whitespace.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ _WORD = r"[\w'\-.:/+?@~<>]"
 _WORD_OR_SPACE = r"[\s\w'\-.:/+?@~<>]"
 
 # Code without comments, strings or (inside `${…}`, where they are counted) braces.
-_CODE = re.compile(r"""(?:[^#/"']++|/(?!\*)|'(?!'))*+""")
+_CODE_CHARS = r"""[^#/"']++|/(?!\*)|'(?!')"""
+_CODE = re.compile(f"(?:{_CODE_CHARS})*+")
 _INTERPOLATED_CODE = re.compile(r"""(?:[^#/"'{}]++|/(?!\*)|'(?!'))*+""")
 # Whitespace between code that goes (nothing or a single space): all of it unless it is between
 # two word characters; what is left then becomes one space. A run goes if the character before
@@ -43,12 +47,12 @@ _INDENTED_TEXT = re.compile(rf"(?:[^'$]++|'(?!')|{_INDENTED_ESCAPE}|\$(?!\{{))*+
 _LINE_INDENT = re.compile(rf"({_INDENTED_ESCAPE})|(\n)[ \t]*")
 # Code outside interpolations: runs of code and the tokens that are not code (comments, closed
 # strings without interpolations), up to a string that has one (or is not closed) or the end.
-_CODE_RUN = r"""(?:[^#/"']++|/(?!\*)|'(?!'))++"""
 _CLOSED_TOKEN = (
-    r"""#[^\n]*+|/\*[\s\S]*?(?:\*/|\Z)|"(?:[^"\\$]++|\\[\s\S]|\$(?!\{))*+"|"""
-    rf"''{_INDENTED_TEXT.pattern}''"
+    r"#[^\n]*+|/\*[\s\S]*?(?:\*/|\Z)"
+    f'|"{_STRING_TEXT.pattern}"'
+    f"|''{_INDENTED_TEXT.pattern}''"
 )
-_CLOSED_TOKENS = re.compile(f"(?:{_CODE_RUN}|{_CLOSED_TOKEN})*+")
+_CLOSED_TOKENS = re.compile(f"(?:{_CODE_CHARS}|{_CLOSED_TOKEN})*+")
 _SPLIT_TOKENS = re.compile(f"({_CLOSED_TOKEN})")
 
 
