@@ -2,18 +2,17 @@
 text (nixgen.normalize) that a formatter cannot change, and a real edit is still detected.
 
 nixfmt itself is not installable here (neither on PyPI, npm, crates.io nor in this Debian), so
-`nixfmt_like` applies the kinds of change it makes: indentation, lines rewrapped, lists joined and
-split, the lines of '' strings re-indented.
+`nixfmt_like` (tests/support/nixfmt.py) applies the kinds of change it makes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from support.nixfmt import nixfmt_like
 from support.projects import copy_fixture, init
 
 from nixgen.cli import main
@@ -25,44 +24,6 @@ GENERATED = ("flake.nix", "nix/deps.nix", "nix/nifs.nix", "nix/release.nix")
 
 def run(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def _reindent(line: str) -> str:
-    spaces = len(line) - len(line.lstrip(" "))
-    return " " * (spaces * 2) + line.lstrip(" ")
-
-
-_ITEM = r'[ \t]*(?:"[^"\n]*"|[A-Za-z_][\w.\'-]*)\n'
-_LISTS = re.compile(rf'\[\n(?P<lines>(?:{_ITEM})+)[ \t]*\]|\[ (?P<inline>(?:"[^"\n]*" )+)\]')
-
-
-def _toggle_lists(text: str) -> str:
-    """A list of one element a line joined on one line (`[ a b ]`), a one-line list of strings
-    split into one element a line."""
-
-    def toggle(match: re.Match[str]) -> str:
-        if match["lines"]:
-            return "[ " + " ".join(part.strip() for part in match["lines"].splitlines()) + " ]"
-        items = re.findall(r'"[^"\n]*"', match["inline"])
-        return "[\n" + "".join(f"  {item}\n" for item in items) + "]"
-
-    return _LISTS.sub(toggle, text)
-
-
-def _rewrap(line: str) -> str:
-    """A binding broken after `=`, as nixfmt breaks a line that does not fit."""
-    match = re.fullmatch(r'(\s*)((?:"[^"\n]*"|[\w.-]+)) = ([^\'\n]*;)', line)
-    if match is None or "''" in line:
-        return line
-    return f"{match[1]}{match[2]} =\n{match[1]}  {match[3]}"
-
-
-def nixfmt_like(text: str) -> str:
-    """`text` laid out differently, the way a formatter may: header lines kept as they are."""
-    lines = text.split("\n")
-    header, body = lines[:HEADER_LINES], lines[HEADER_LINES:]
-    body = [_rewrap(_reindent(line)) for line in body]
-    return "\n".join(header) + "\n" + _toggle_lists("\n".join(body))
 
 
 SAMPLE = """{ lib, pkgs }:
