@@ -75,7 +75,8 @@ def measure(commands: dict[str, Command], runs: int) -> dict[str, float]:
 
 
 def nixgen_commands(copy: Path, env: dict[str, str], label: str) -> dict[str, Command]:
-    nixgen = [sys.executable, "-m", "nixgen"]
+    # -P: not the working directory first on sys.path, so PYTHONPATH chooses the nixgen timed
+    nixgen = [sys.executable, "-P", "-m", "nixgen"]
     argvs = {
         "nixgen show --json": [*nixgen, "show", "--json", str(copy)],
         "nixgen update": [*nixgen, "-q", "update", str(copy)],

@@ -313,8 +313,11 @@ def read_records(text: str, path: str = DEPS_FILE) -> tuple[Record, ...]:
     A damaged record is an error rather than skipped: nixgen would otherwise fetch again
     silently, or carry a wrong value into the next file."""
     found: list[Record] = []
+    line, counted = 1, 0  # lines counted from the previous record on: linear in the file
     for match in _LINE.finditer(text):
-        where = Position(path, text.count("\n", 0, match.start()) + 1, 1)
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        where = Position(path, line, 1)
         if match["hex"] is not None:
             found.append(_legacy_hex(match["hex"], where))
         else:
