@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from nixgen.emit.render import check_store_name
-from nixgen.errors import InputError
+from nixgen.errors import InputError, NixgenError
 from nixgen.model import GitLockEntry, HexLockEntry, LockDep, LockEntry, MixLock
 from nixgen.readers.checks import check_numbers, check_sha256_hex
 from nixgen.readers.elixir import Node, Source, keyword_text, parse_part, parse_text
@@ -39,7 +39,7 @@ def read_mix_lock_text(path: str, text: str) -> MixLock:
     if len(text) >= len(_HEAD + _TAIL) and text.startswith(_HEAD) and text.endswith(_TAIL):
         try:
             return _lock(path, _line_entries(path, text))
-        except (_NotMixLayout, InputError):
+        except (_NotMixLayout, NixgenError):
             pass
     return lock_from_source(parse_text(path, text))
 
