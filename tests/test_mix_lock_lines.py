@@ -165,6 +165,7 @@ EDITED = {
     "interpolation": lock(
         entry("a", hex_value(":a", deps='[{:b, "~> #{1}", [hex: :b]}]'))
     ),
+    "mix_before_2017": "%{" + entry("a").strip() + "\n" + entry("b")[:-1] + "}\n",
     "struct": lock(entry("a")).replace("%{", "%Lock{", 1),
 }
 
