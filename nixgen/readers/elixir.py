@@ -25,18 +25,20 @@ def _parser() -> ts.Parser:
 
 @dataclass(frozen=True)
 class Source:
-    """A parsed Elixir file; `path` is relative to the project root."""
+    """A parsed Elixir file, or a part of one (`line_offset` lines of the file come before
+    `data`, and positions count them); `path` is relative to the project root."""
 
     path: str
     data: bytes
     tree: ts.Tree
+    line_offset: int = 0
 
     def text(self, node: Node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
     def pos(self, node: Node) -> Position:
         row, col = node.start_point
-        return Position(self.path, row + 1, col + 1)
+        return Position(self.path, self.line_offset + row + 1, col + 1)
 
     def find(self, value: str) -> Position:
         """Where `value` is first written in the file (the file itself when it is not), for
@@ -66,6 +68,15 @@ def parse_text(path: str, text: str) -> Source:
     if tree.root_node.has_error:
         raise _syntax_error(source)
     return source
+
+
+def parse_part(path: str, text: str, line_offset: int) -> Source | None:
+    """`text`, a part of `path` after its first `line_offset` lines, parsed on its own (its
+    positions are the file's when it starts at a line start); None when it has a syntax error:
+    only the whole file tells where the error is."""
+    data = text.encode("utf-8")
+    tree = _parser().parse(data)
+    return None if tree.root_node.has_error else Source(path, data, tree, line_offset)
 
 
 def parse_file(root: Path, path: Path) -> Source:

@@ -2,42 +2,100 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from nixgen.emit.render import check_store_name
-from nixgen.errors import InputError
+from nixgen.errors import InputError, NixgenError
 from nixgen.model import GitLockEntry, HexLockEntry, LockDep, LockEntry, MixLock
 from nixgen.readers.checks import check_numbers, check_sha256_hex
-from nixgen.readers.elixir import Node, Source, keyword_text, parse_file, parse_text
+from nixgen.readers.elixir import Node, Source, keyword_text, parse_part, parse_text
 from nixgen.readers.evaluator import Evaluator
 from nixgen.readers.terms import Atom, ETuple, Term, atom_or_str, keyword_get, keyword_pairs
+from nixgen.readers.text import read_text, rel
 
 _HINT = "regenerate the lock with `mix deps.get` (nixgen never drops a lock entry it cannot read)"
+# The layout `mix deps.get` writes (docs/UPSTREAM.md U-MIX-LOCK-LAYOUT): `%{\n`, one
+# `  "name": {...},\n` line per entry, `}\n`.
+_HEAD, _TAIL = "%{\n", "}\n"
+
+# (source, key, value) of one entry; the source is the whole file or the entry's line.
+EntryNodes = tuple[Source, Node, Node]
+
+
+class _NotMixLayout(Exception):
+    """The lock is not in Mix's layout, line by line: it is read whole."""
 
 
 def read_mix_lock(root: Path, path: Path) -> MixLock:
-    return lock_from_source(parse_file(root, path))
+    return read_mix_lock_text(rel(root, path), read_text(root, path))
 
 
 def read_mix_lock_text(path: str, text: str) -> MixLock:
+    """A lock in Mix's layout is read one entry line at a time, each line's syntax tree freed
+    before the next: the whole file's tree takes ~23 bytes per byte of mix.lock. Any other
+    text, and any lock with an error, is read whole, so what nixgen says about it is what the
+    whole-file reading says."""
+    if len(text) >= len(_HEAD + _TAIL) and text.startswith(_HEAD) and text.endswith(_TAIL):
+        try:
+            return _lock(path, _line_entries(path, text))
+        except (_NotMixLayout, NixgenError):
+            pass
     return lock_from_source(parse_text(path, text))
 
 
 def lock_from_source(source: Source) -> MixLock:
+    """The lock read from its whole file's syntax tree."""
     top = [c for c in source.tree.root_node.named_children if c.type != "comment"]
     if not top:
         return MixLock(source.path, ())
     if len(top) != 1 or top[0].type != "map":
         raise InputError("mix.lock is not a single map `%{...}`", source.pos(top[0]), _HINT)
-    entries: dict[str, LockEntry] = {}
     content = next((c for c in top[0].named_children if c.type == "map_content"), None)
-    for key_node, value_node in _entries(source, content):
+    return _lock(source.path, ((source, k, v) for k, v in _entries(source, content)))
+
+
+def _lock(path: str, nodes: Iterable[EntryNodes]) -> MixLock:
+    entries: dict[str, LockEntry] = {}
+    for source, key_node, value_node in nodes:
         entry = _entry(source, key_node, value_node)
         if entry.name in entries:
             raise InputError(f"duplicate lock entry {entry.name!r}", source.pos(key_node), _HINT)
         entries[entry.name] = entry
-    return MixLock(source.path, tuple(entries[k] for k in sorted(entries)))
+    return MixLock(path, tuple(entries[k] for k in sorted(entries)))
+
+
+def _line_entries(path: str, text: str) -> Iterator[EntryNodes]:
+    """The entry on each line between `_HEAD` and `_TAIL`, each parsed alone as `%{\n<line>\n}`
+    so that its positions (line + offset, same columns) are the whole file's. Every line must
+    be one `key: value` ending in a comma: then the lines together are the same keyword list."""
+    start, end, row = len(_HEAD), len(text) - len(_TAIL), 1  # row: 0-based, of the file
+    while start < end:
+        stop = text.find("\n", start, end)
+        if stop < 0:
+            raise _NotMixLayout
+        yield _line_entry(path, row, text[start:stop])
+        start, row = stop + 1, row + 1
+
+
+def _line_entry(path: str, row: int, line: str) -> EntryNodes:
+    source = parse_part(path, f"{_HEAD}{line}\n}}", row - 1) if line.endswith(",") else None
+    pair = _only_pair(source.tree.root_node) if source is not None else None
+    if source is None or pair is None:
+        raise _NotMixLayout
+    return source, _field(pair, "key"), _field(pair, "value")
+
+
+def _only_pair(root: Node) -> Node | None:
+    """The pair of `%{key: value,}`, None for any other text (comments are nodes too)."""
+    node: Node | None = root
+    for kind in ("map", "map_content", "keywords", "pair"):
+        if node is None or node.named_child_count != 1:
+            return None
+        node = node.named_child(0)
+        if node is None or node.type != kind:
+            return None
+    return node
 
 
 def _entries(source: Source, content: Node | None) -> Iterator[tuple[Node, Node]]:
