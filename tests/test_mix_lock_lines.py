@@ -110,6 +110,7 @@ def test_a_synthetic_lock_reads_the_same_by_lines_and_whole(
 
 # --------------------------------------------------------------------------- edited locks
 
+
 def hex_value(package: str, version: str = '"1.0.0"', deps: str = "[]") -> str:
     inner, outer = "a" * 64, "b" * 64
     return f'{{:hex, {package}, {version}, "{inner}", [:mix], {deps}, "hexpm", "{outer}"}}'
@@ -162,9 +163,7 @@ EDITED = {
     "bad_escape": lock(entry("a"), entry("b", hex_value('"\\u{D800}"'))),
     "bad_version": lock(entry("a", hex_value(":a", version='"1.0/../x"'))),
     "a_map_after_the_lock": lock(entry("a")) + "%{}\n",
-    "interpolation": lock(
-        entry("a", hex_value(":a", deps='[{:b, "~> #{1}", [hex: :b]}]'))
-    ),
+    "interpolation": lock(entry("a", hex_value(":a", deps='[{:b, "~> #{1}", [hex: :b]}]'))),
     "mix_before_2017": "%{" + entry("a").strip() + "\n" + entry("b")[:-1] + "}\n",
     "struct": lock(entry("a")).replace("%{", "%Lock{", 1),
 }
