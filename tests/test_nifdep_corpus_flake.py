@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,12 @@ import pytest
 from support.corpushex import corpus_files, corpus_module
 from support.env import CORPUS
 from support.fakehex import FakeHexRepo, hex_tarball, lock_line
-from support.nifdepfixture import FAKE_NIF_DEPS, RUSTLER_PRECOMPILED_LINE, NifDepProject
+from support.nifdepfixture import (
+    FAKE_NIF_DEPS,
+    RUSTLER_PRECOMPILED_LINE,
+    NifDepProject,
+    package_files,
+)
 from support.nixeval import nix_available, nix_env, nix_eval_json
 
 from nixgen.constants import DEPS_FILE, NIFS_FILE
@@ -119,3 +125,31 @@ def test_both_built_from_source(tmp_path: Path) -> None:
         crates[app] = " ".join(drvs[crate]["inputDrvs"])
     assert "-cmake-" in crates["ecto_libsql"]  # libsql-ffi (nixgen/data/sys_crates.toml)
     assert "zstd" in crates["explorer"]
+
+
+def test_mdex_gets_its_helper_package_staged(tmp_path: Path) -> None:
+    """mdex (corpus) has no NIF of its own: it is in mdex_native, a helper package it depends on
+    (through `deps()` code that reads MDEX_NATIVE_PATH), and in lumis (syntax highlighting).
+    Their Hex tarballs are stood in for by the fake_nif package (fixtures/nif_dep) under their
+    lock names and versions: the lock entries are rewritten with those tarballs' checksums."""
+    root = tmp_path / "mdex"
+    shutil.copytree(CORPUS / "leandrocp__mdex", root)
+    repo = FakeHexRepo(tmp_path / "hexrepo")
+    lock = (root / "mix.lock").read_text(encoding="utf-8")
+    helpers = ('  "mdex_native"', '  "lumis"')
+    for line in [li for li in lock.splitlines(keepends=True) if li.startswith(helpers)]:
+        name, version = line.split('"')[1], line.split('"')[3]
+        tarball = hex_tarball(name, version, package_files("0.1.0"))
+        repo.add(name, version, tarball)
+        lock = lock.replace(line, lock_line(name, version, tarball, FAKE_NIF_DEPS))
+    (root / "mix.lock").write_text(lock, encoding="utf-8")
+    project = NifDepProject(root, repo, tmp_path / "cache", [])
+    _init(project)
+    assert project.fetched == ["lumis", "mdex_native"]
+    drvs = _graph(root)
+    for name in ("lumis", "mdex_native"):
+        dep = _dep(drvs, name)
+        staged = [p for p in drvs[dep]["inputDrvs"] if "-x86_64-unknown-linux-musl.so.tar.gz" in p]
+        assert len(staged) == 1, list(drvs[dep]["inputDrvs"])
+    script = nix_eval_json(root, "checks.x86_64-linux.nifLoad.loadNifs.text")
+    assert "for m <- [FakeNif.Native] do" in script.splitlines()
