@@ -142,8 +142,8 @@ class FakeHexRepo:
             thread.join()
 
 
-# The sources of fake_nif 0.1.0 are the fixture's (fixtures/nif_dep/hex/fake_nif-0.1.0).
-FAKE_NIF_DIR = FIXTURES / "nif_dep" / "hex" / "fake_nif-0.1.0"
+# The sources of fake_nif 0.1.0 are the fixture's (fixtures/nif_dep/hex/fake_nif).
+FAKE_NIF_DIR = FIXTURES / "nif_dep" / "hex" / "fake_nif"
 
 
 FAKE_NIF_CHECKSUM = (

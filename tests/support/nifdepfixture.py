@@ -14,7 +14,7 @@ from nixgen.model import HexLockEntry
 from nixgen.readers.hex_tarball import HexPackage
 from nixgen.resolve.project import load_project
 from support.env import FIXTURES
-from support.fakehex import FakeHexRepo, hex_tarball, lock_line
+from support.fakehex import FAKE_NIF_DIR, FakeHexRepo, hex_tarball, lock_line
 from support.fakes import fake_fetchers
 from support.nifdep import FAKE_NIF
 
@@ -65,9 +65,18 @@ def _files(base: Path, prefix: str = "") -> dict[str, bytes]:
     }
 
 
+def _with_version(mix_exs: bytes, version: str) -> bytes:
+    """The package's mix.exs (written for 0.1.0) at `version`: one release differs from the
+    next by its version and checksum file only (fixtures/nif_dep/hex/fake_nif-<version>/)."""
+    old = b'@version "0.1.0"'
+    assert old in mix_exs
+    return mix_exs.replace(old, b'@version "' + version.encode() + b'"')
+
+
 def package_files(version: str, *, crate: bool = False, lock: bool = True) -> dict[str, bytes]:
     """The package's files; with `crate`, its Rust crate too (with or without its Cargo.lock)."""
-    files = _files(FIXTURE / "hex" / f"fake_nif-{version}")
+    files = _files(FAKE_NIF_DIR) | _files(FIXTURE / "hex" / f"fake_nif-{version}")
+    files["mix.exs"] = _with_version(files["mix.exs"], version)
     if crate:
         shipped = _files(CRATE, CRATE_DIR + "/")
         files |= {k: v for k, v in shipped.items() if lock or not k.endswith("/Cargo.lock")}
