@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support.projects import bare_app
 
 from nixgen.emit.render import is_nix_identifier
 from nixgen.errors import ResolveError
@@ -11,19 +12,7 @@ from nixgen.resolve.beam import _attr, _table, choose_beam
 
 
 def app(elixir: str | None) -> MixProject:
-    return MixProject(
-        dir=".",
-        app="a",
-        version="1.0.0",
-        elixir=elixir,
-        deps=(),
-        releases=(),
-        apps_path=None,
-        aliases=(),
-        lockfile="mix.lock",
-        config_dir=None,
-        rustler_modules=(),
-    )
+    return bare_app(elixir=elixir)
 
 
 @pytest.mark.parametrize(

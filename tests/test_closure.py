@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from support.projects import bare_app
+
 from nixgen.errors import Position
 from nixgen.model import DepOptions, HexDep, MixProject
 from nixgen.readers.mix_lock import read_mix_lock_text
@@ -21,19 +23,7 @@ def dep(name: str, optional: bool = False) -> str:
 
 def app(*names: str) -> MixProject:
     deps = tuple(HexDep(n, "~> 1.0", n, None, DepOptions(), Position("mix.exs")) for n in names)
-    return MixProject(
-        dir=".",
-        app="a",
-        version="1.0.0",
-        elixir=None,
-        deps=deps,
-        releases=(),
-        apps_path=None,
-        aliases=(),
-        lockfile="mix.lock",
-        config_dir=None,
-        rustler_modules=(),
-    )
+    return bare_app(deps=deps)
 
 
 LOCK = (

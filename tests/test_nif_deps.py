@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support.depseval import deps_harness
 from support.env import FIXTURES
 from support.fakehex import hex_tarball
 from support.fakes import (
@@ -357,26 +358,15 @@ def test_show_before_init_says_the_package_is_not_read(tmp_path: Path) -> None:
     assert "package not read yet: `nixgen update` reads it" in _show(project.root)
 
 
-HARNESS = """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
-  outputs = { self, nixpkgs }:
-    let
-      pkgs = nixpkgs.legacyPackages.x86_64-linux;
-      deps = import ./nix/deps.nix {
-        inherit (pkgs) lib fetchgit fetchurl runCommand stdenv;
-        beamPackages = pkgs.BEAM;
-      };
-    in { drv = deps.fake_nif.drvPath; };
-}
-"""
-
-
 def _harness(root: Path, tmp_path: Path, beam: str = "beamMinimal28Packages") -> Path:
     """A flake importing `root`'s nix/deps.nix alone, with the BEAM set `beam`."""
     harness = tmp_path / "harness"
     (harness / "nix").mkdir(parents=True, exist_ok=True)
     shutil.copy(root / DEPS_FILE, harness / DEPS_FILE)
-    (harness / "flake.nix").write_text(HARNESS.replace("BEAM", beam), encoding="utf-8")
+    flake = deps_harness(
+        beam, "lib fetchgit fetchurl runCommand stdenv", "drv = deps.fake_nif.drvPath;"
+    )
+    (harness / "flake.nix").write_text(flake, encoding="utf-8")
     return harness
 
 

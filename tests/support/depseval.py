@@ -24,21 +24,30 @@ GITLIB_REV = "abcfe4f9919e74cdce1d089f3885bdf716a0d2ab"
 HEROICONS = "https://github.com/tailwindlabs/heroicons.git"
 HEROICONS_REV = "d3e9731f32a8cf965c9b7af86cd10ec15965393f"
 
-HARNESS = """{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
-  outputs = { self, nixpkgs }:
-    let
-      pkgs = nixpkgs.legacyPackages.x86_64-linux;
-      deps = import ./nix/deps.nix {
-        inherit (pkgs) lib fetchgit runCommand;
-        beamPackages = pkgs.beamMinimal27Packages;
-      };
-    in {
-      drvPaths = builtins.mapAttrs (name: d: d.drvPath) deps;
-      deps = deps;
-    };
-}
-"""
+
+def deps_harness(
+    beam: str = "beamMinimal27Packages",
+    passed: str = "lib fetchgit runCommand",
+    outputs: str = "drvPaths = builtins.mapAttrs (name: d: d.drvPath) deps; deps = deps;",
+) -> str:
+    """A flake that imports nix/deps.nix alone, as a flake written for it would: the BEAM set
+    `beam`, the nixpkgs names `passed` (the rest come from beamPackages' scope), `outputs`."""
+    return (
+        "{\n"
+        '  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";\n'
+        "  outputs = { self, nixpkgs }:\n"
+        "    let\n"
+        "      pkgs = nixpkgs.legacyPackages.x86_64-linux;\n"
+        "      deps = import ./nix/deps.nix {\n"
+        f"        inherit (pkgs) {passed};\n"
+        f"        beamPackages = pkgs.{beam};\n"
+        "      };\n"
+        f"    in {{ {outputs} }};\n"
+        "}\n"
+    )
+
+
+HARNESS = deps_harness()
 
 
 def generate(project: Project, top: MixProject | None = None, env: str = "prod") -> str:

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from nixgen.fetch.stage import Fetchers
+from nixgen.model import MixProject
 from nixgen.pipeline import InitOptions, plan_init
 from nixgen.resolve.project import load_project
 from nixgen.write import apply_changes
 from support.env import FIXTURES
 from support.fakes import fake_fetchers
+
+
+def bare_app(**fields: Any) -> MixProject:
+    """A Mix project `a` 1.0.0 in the root with nothing declared, but `fields`."""
+    defaults: dict[str, Any] = dict(
+        dir=".", app="a", version="1.0.0", elixir=None, deps=(), releases=(), apps_path=None,
+        aliases=(), lockfile="mix.lock", config_dir=None, rustler_modules=(),
+    )  # fmt: skip
+    return MixProject(**(defaults | fields))
 
 
 def copy_fixture(name: str, tmp_path: Path) -> Path:
