@@ -16,7 +16,7 @@ from nixgen.emit.nifs import crate_attr, nifs_warnings, plan_nifs, render_nifs
 from nixgen.emit.release import plan_release, release_nifs, render_flake, render_release
 from nixgen.emit.render import render
 from nixgen.fetch.records import KnownSources
-from nixgen.model import Dynamic, GivenLock, MixProject, Project
+from nixgen.model import Dynamic, MixProject, Project
 from nixgen.paths import join
 from nixgen.readers.config_exs import config_string
 from nixgen.resolve.assets import AssetsPlan, plan_assets
@@ -45,17 +45,12 @@ class Generated:
 
 
 def generate(
-    project: Project,
-    settings: Settings,
-    known: KnownSources,
-    read: ReadFile,
-    given_locks: tuple[tuple[str, GivenLock], ...] = (),
+    project: Project, settings: Settings, known: KnownSources, read: ReadFile
 ) -> Generated:
-    request = deps_request(project, settings, given_locks)
+    request = deps_request(project, settings)
     top = request.top
     deps = plan_deps(request, known)
-    built = deps.built_crates
-    nifs = plan_nifs(project, libc=settings.libc, known=known, nif_deps=built)
+    nifs = plan_nifs(project, libc=settings.libc, known=known, nif_deps=deps.built_crates)
     config = _config_path(top)
     assets = _assets(top, deps.closure.included, config, read)
     beam = choose_beam(project.tool_versions, top, settings.otp, settings.elixir)
@@ -89,10 +84,8 @@ def generate(
         files.OVERRIDES_FILE: (False, partial(render, "overrides.nix")),
         files.SETTINGS_FILE: (False, partial(default_text, settings)),
     }
-    for dep, crate in built:  # the Cargo.lock copies, read by nix/nifs.nix
-        lock = known.nif_lock(crate.cargo_lock)
-        assert lock is not None  # plan_nifs stopped otherwise
-        outputs[files.nif_lock_path(dep, crate.dir)] = (True, partial(str, lock.text))
+    for crate in nifs.dep_crates:  # the Cargo.lock copies, read by nix/nifs.nix
+        outputs[crate.lock] = (True, partial(str, crate.lock_text))
     texts = {path: (ours, text()) for path, (ours, text) in outputs.items()}
     generated = {p: with_header(text, files.REGENERATE) for p, (o, text) in texts.items() if o}
     created = {path: text for path, (ours, text) in texts.items() if not ours}

@@ -179,7 +179,7 @@ def _plan(
         fetchers or default_fetchers(),
         progress,
     )
-    output = generate(project, settings, known, lambda path: read_existing(root, path), given)
+    output = generate(project, settings, known, lambda path: read_existing(root, path))
     notes = (*output.notes, *_unused_lock_copies(root, output.generated))
     for note in notes:
         if on_note is not None:

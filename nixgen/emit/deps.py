@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from nixgen.constants import HEXPM, REGENERATE, nif_lock_path
 from nixgen.emit.render import check_store_name, nif_snippet, render
-from nixgen.errors import InputError, NixgenError, Position, ResolveError
+from nixgen.errors import InputError, NixgenError, ResolveError
 from nixgen.fetch.nifdeps import choose_source
 from nixgen.fetch.records import (
     GitSourceInfo,
@@ -198,19 +198,18 @@ def nif_staging(
         if m.system in targets.systems
     ]  # fmt: skip
     if source == "build":
-        try:
-            return _built(entry, record, targets)
-        except _Unbuildable as error:
-            if not chosen or not missing:
-                raise
-            module, first = missing[0]
-            no_artifact = _no_artifact(entry, module, first.system, first.reason, targets, False)
-            hint = f"{error.fix}; or {no_artifact.hint}" if error.fix else no_artifact.hint
-            raise ResolveError(
-                f"{no_artifact.message}; nor can it be built from source: {error.why}",
-                entry.where,
-                hint,
-            ) from None
+        built = _built(entry, record, targets)
+        if isinstance(built, NifStaging):
+            return built
+        if not chosen or not missing:
+            raise _cannot_build(entry, built)
+        module, first = missing[0]
+        no_artifact = _no_artifact(entry, module, first.system, first.reason, targets, False)
+        raise ResolveError(
+            f"{no_artifact.message}; nor can it be built from source: {built.why}",
+            entry.where,
+            f"{built.fix}; or {no_artifact.hint}" if built.fix else no_artifact.hint,
+        )
     if missing:
         module, first = missing[0]
         raise _no_artifact(entry, module, first.system, first.reason, targets)
@@ -224,7 +223,9 @@ def nif_staging(
     return NifStaging(_app(record), record.otp, _unset(record), systems)
 
 
-def _built(entry: HexLockEntry, record: NifDepRecord, targets: NifTargets) -> NifStaging:
+def _built(
+    entry: HexLockEntry, record: NifDepRecord, targets: NifTargets
+) -> NifStaging | _Unbuildable:
     """Strategy B: each module's crate built from the package, staged under the file name
     rustler_precompiled looks for (docs/UPSTREAM.md U-RUSTLER-PRECOMPILED-NAME)."""
     crates: dict[str, NifCrateRecord] = {}
@@ -235,8 +236,10 @@ def _built(entry: HexLockEntry, record: NifDepRecord, targets: NifTargets) -> Ni
             file = module.file_for(system)
             if not file:
                 reason = next((m.reason for m in module.missing if m.system == system), "")
-                raise _unbuildable(entry, f"{module.module} on {system}: {reason}")
+                return _Unbuildable(f"{module.module} on {system}: {reason}")
             crate = _buildable_crate(entry, record, module.module, module.crate)
+            if isinstance(crate, _Unbuildable):
+                return crate
             crates[crate.dir] = crate
             staged.append(StagedFile(module.module, _checked_file(file, entry), None, crate.dir))
         systems.append((system, tuple(staged)))
@@ -244,46 +247,39 @@ def _built(entry: HexLockEntry, record: NifDepRecord, targets: NifTargets) -> Ni
     return NifStaging(_app(record), record.otp, _unset(record), tuple(systems), "build", built)
 
 
+@dataclass(frozen=True)
+class _Unbuildable:
+    """Why a NIF dependency cannot be built from source, and what would make it buildable."""
+
+    why: str
+    fix: str = ""
+
+
 def _buildable_crate(
     entry: HexLockEntry, record: NifDepRecord, module: str, directory: str
-) -> NifCrateRecord:
+) -> NifCrateRecord | _Unbuildable:
     crate = record.crate(directory) if directory else None
     if crate is None:
         where = f"its crate directory ({directory}/Cargo.toml)" if directory else "its crate"
-        raise _unbuildable(entry, f"the package does not ship {where}, used by {module}")
+        return _Unbuildable(f"the package does not ship {where}, used by {module}")
     if not crate.cargo_lock:
-        fix = (
+        return _Unbuildable(
+            f"its Hex package has no {crate.dir}/Cargo.lock (nixgen does not resolve crate "
+            "versions itself: that would build with whatever crates.io holds today)",
             f"take the Cargo.lock of the package's source at version {entry.version} (its "
             f"repository's tag) and run `nixgen update --nif-dep-lock {entry.name}=PATH`; "
-            f"nixgen copies it to {nif_lock_path(entry.name, crate.dir)}"
-        )
-        raise _Unbuildable(
-            f"its Hex package has no {crate.dir}/Cargo.lock",
-            f"NIF dependency {entry.name} {entry.version} is built from source, but its Hex "
-            f"package has no {crate.dir}/Cargo.lock (nixgen does not resolve crate versions "
-            "itself: that would build with whatever crates.io holds today)",
-            entry.where,
-            fix,
-            fix,
+            f"nixgen copies it to {nif_lock_path(entry.name, crate.dir)}",
         )
     return crate
 
 
-class _Unbuildable(ResolveError):
-    """A NIF dependency that cannot be built from source, and why (`why`, for a longer message)."""
-
-    def __init__(self, why: str, message: str, where: Position, hint: str, fix: str = "") -> None:
-        super().__init__(message, where, hint)
-        self.why = why
-        self.fix = fix  # what makes it buildable, if anything
-
-
-def _unbuildable(entry: HexLockEntry, why: str) -> _Unbuildable:
-    return _Unbuildable(
-        why,
-        f"NIF dependency {entry.name} {entry.version} cannot be built from source: {why}",
+def _cannot_build(entry: HexLockEntry, unbuildable: _Unbuildable) -> ResolveError:
+    return ResolveError(
+        f"NIF dependency {entry.name} {entry.version} cannot be built from source: "
+        f"{unbuildable.why}",
         entry.where,
-        f'set `source = "precompiled"` under [nif_deps.{entry.name}] in nixgen.toml if the '
+        unbuildable.fix
+        or f'set `source = "precompiled"` under [nif_deps.{entry.name}] in nixgen.toml if the '
         "upstream library fits, or provide the dependency in nix/overrides.nix and list it "
         f"under [deps] provided; then run `{REGENERATE}`",
     )

@@ -125,6 +125,7 @@ class NifDepCrate:
     version: str
     lib_name: str  # the Cargo library name
     lock: str  # nixgen's copy of its Cargo.lock, relative to the project root
+    lock_text: str  # what that copy holds (below nixgen's header)
     toolchain: str  # key of plan.toolchains
     rustflags: tuple[tuple[str, str], ...]
     sys: SysNeeds
@@ -254,7 +255,7 @@ def dep_crate(dep: str, record: NifCrateRecord, toolchain: str, known: KnownSour
     rustler = locked_rustler(lock)
     dynamic_lookup = rustler is not None and rustler < DYNAMIC_LOOKUP_BEFORE
     return NifDepCrate(
-        dep, record.dir, record.name, record.version, record.lib_name, path, toolchain,
+        dep, record.dir, record.name, record.version, record.lib_name, path, found.text, toolchain,
         _dep_flags(record, dynamic_lookup),
         sys_needs(lock),
     )  # fmt: skip
