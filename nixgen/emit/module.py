@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from nixgen.emit.render import elixir_alias, render
 from nixgen.model import MixProject
 from nixgen.paths import join
-from nixgen.readers.deploy import PortVariable, env_variables, migrate_module, port_variable
+from nixgen.readers.deploy import PortVariable, migrate_module, read_runtime
 
 ReadFile = Callable[[str], str | None]
 
@@ -33,17 +33,16 @@ def plan_module(
     """`included`: the release's Mix deps; the port is read only for a Phoenix app."""
     config_dir = top.config_dir or join(top.dir, "config")
     runtime = join(config_dir, "runtime.exs")
-    text = read(runtime)
-    phoenix = "phoenix" in included
-    read_vars = env_variables(runtime, text) if phoenix else frozenset()
+    # the port is read only for a Phoenix app
+    config = read_runtime(runtime, read(runtime) if "phoenix" in included else None)
     app = top.app if isinstance(top.app, str) else release_name
     release_ex = join(top.dir, f"lib/{app}/release.ex")
     migrate = migrate_module(release_ex, read(release_ex))
     return ModulePlan(
         service=release_name,
         release_name=release_name,
-        port=port_variable(runtime, text) if phoenix else None,
-        server_variables=tuple(v for v in SERVER_VARIABLES if v in read_vars),
+        port=config.port,
+        server_variables=tuple(v for v in SERVER_VARIABLES if v in config.variables),
         migrate=elixir_alias(migrate) if migrate else None,
     )
 
@@ -57,10 +56,4 @@ def render_module_test(plan: ModulePlan) -> str:
 
 
 def _fields(plan: ModulePlan) -> dict[str, object]:
-    return {
-        "service": plan.service,
-        "release_name": plan.release_name,
-        "port": plan.port,
-        "server_variables": plan.server_variables,
-        "migrate": plan.migrate,
-    }
+    return {f.name: getattr(plan, f.name) for f in fields(plan)}

@@ -17,8 +17,8 @@ from nixgen.readers.elixir import (
     parse_text,
     walk,
 )
+from nixgen.readers.evaluator import ENV_CALLS, env_read
 
-_ENV_CALLS = ("System.get_env", "System.fetch_env", "System.fetch_env!")
 # Phoenix's default port (what `mix phx.new`'s runtime.exs falls back to).
 PHOENIX_PORT = 4000
 
@@ -30,28 +30,36 @@ class PortVariable:
     where: str  # path:line of the read
 
 
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """What the NixOS module reads of config/runtime.exs."""
+
+    port: PortVariable | None  # the endpoint's port variable, if the file reads one
+    variables: frozenset[str]  # every variable it reads with a literal name
+
+
+def read_runtime(path: str, text: str | None) -> RuntimeConfig:
+    """The config file `path` (None: absent) parsed once for both."""
+    if text is None:
+        return RuntimeConfig(None, frozenset())
+    source = parse_text(path, text)
+    variables = {name for node in _nodes(source.tree.root_node) if (name := env_read(source, node))}
+    return RuntimeConfig(_port(source), frozenset(variables))
+
+
 def port_variable(path: str, text: str | None) -> PortVariable | None:
     """The variable of the first `System.get_env("VAR")` in a `port:` keyword value or a
     `port = …` assignment of the config file `path` (mix phx.new's runtime.exs writes either)."""
-    if text is None:
-        return None
-    source = parse_text(path, text)
+    return read_runtime(path, text).port
+
+
+def _port(source: Source) -> PortVariable | None:
     for expression in _port_expressions(source):
         found = _env_read(source, expression)
         if found is not None:
             variable, node = found
             return PortVariable(variable, _fallback(source, expression), str(source.pos(node)))
     return None
-
-
-def env_variables(path: str, text: str | None) -> frozenset[str]:
-    """Every variable the config file reads with a literal name (`System.get_env("PHX_SERVER")`)."""
-    if text is None:
-        return frozenset()
-    source = parse_text(path, text)
-    return frozenset(
-        name for node in _nodes(source.tree.root_node) if (name := _env_name(source, node))
-    )
 
 
 def migrate_module(path: str, text: str | None) -> str | None:
@@ -78,22 +86,10 @@ def _port_expressions(source: Source) -> list[Node]:
 
 def _env_read(source: Source, expression: Node) -> tuple[str, Node] | None:
     for node in _nodes(expression):
-        name = _env_name(source, node)
+        name = env_read(source, node)
         if name is not None:
             return name, node
     return None
-
-
-def _env_name(source: Source, node: Node) -> str | None:
-    if call_name(node) not in _ENV_CALLS:
-        return None
-    args = call_args(node)
-    if not args or args[0].type != "string":
-        return None
-    parts = args[0].named_children
-    if len(parts) != 1 or parts[0].type != "quoted_content":
-        return None
-    return source.text(parts[0])
 
 
 def _fallback(source: Source, expression: Node) -> int:
@@ -103,7 +99,7 @@ def _fallback(source: Source, expression: Node) -> int:
         candidates: list[Node] = []
         if node.type == "binary_operator" and operator(source, node) == "||":
             candidates = [operands(node)[1]]
-        elif call_name(node) in _ENV_CALLS:
+        elif call_name(node) in ENV_CALLS:
             candidates = call_args(node)[1:2]
         for candidate in candidates:
             port = _literal_port(source, candidate)

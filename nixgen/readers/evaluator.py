@@ -386,6 +386,17 @@ def _call_site(ev: Evaluator, node: Node, value: Term) -> Term:
     return value
 
 
+# The calls that read an environment variable by name.
+ENV_CALLS = frozenset({"System.get_env", "System.fetch_env", "System.fetch_env!"})
+
+
+def env_read(source: Source, node: Node) -> str | None:
+    """The variable `node` reads when it is one of ENV_CALLS with a literal name, else None."""
+    args = call_args(node) if call_name(node) in ENV_CALLS else []
+    name = Evaluator(source).eval(args[0]) if args and args[0].type == "string" else None
+    return name if isinstance(name, str) else None
+
+
 def _get_env(ev: Evaluator, node: Node, args: list[Node]) -> Term:
     var = ev.eval(args[0])
     if not isinstance(var, str):

@@ -26,7 +26,7 @@ from nixgen.readers.elixir import (
     unescape,
     walk,
 )
-from nixgen.readers.evaluator import MAX_DEPTH, Evaluator
+from nixgen.readers.evaluator import MAX_DEPTH, Evaluator, env_read
 from nixgen.readers.hex_tarball import HexPackage
 from nixgen.readers.mix_exs import read_mix_exs
 from nixgen.readers.terms import (
@@ -159,7 +159,6 @@ def _to_string(value: Term) -> str | None:
 # Bodies that run later than the module body (functions), or are another module's.
 _LATER = {"defmodule", "def", "defp", "defmacro", "defmacrop", "quote"}
 _LITERALS = {"string", "charlist", "sigil", "comment"}
-_ENV_CALLS = {"System.get_env", "System.fetch_env", "System.fetch_env!"}
 
 
 def package_precompiled_modules(
@@ -226,14 +225,7 @@ def _is_precompiled_use(source: Source, node: Node) -> bool:
 
 
 def _env_names(source: Source, nodes: list[Node]) -> Names:
-    names: set[str] = set()
-    for node in nodes:
-        args = call_args(node) if call_name(node) in _ENV_CALLS else []
-        if args and args[0].type == "string":
-            name = Evaluator(source).eval(args[0])
-            if isinstance(name, str):
-                names.add(name)
-    return tuple(sorted(names))
+    return tuple(sorted({name for node in nodes if (name := env_read(source, node))}))
 
 
 def _read_use(
