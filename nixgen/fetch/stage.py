@@ -21,7 +21,7 @@ from nixgen.fetch.gateway import SubprocessRunner
 from nixgen.fetch.git import GitPrefetcher, Prefetcher
 from nixgen.fetch.hex import HexConfig, fetch_hex_package, tarball_sha256
 from nixgen.fetch.nifdeps import choose_source, lacks_lock, read_nif_dep
-from nixgen.fetch.records import CargoGitSource, HexSource, Known, KnownSources, Record
+from nixgen.fetch.records import CargoGitSource, HexSource, Known, KnownSources
 from nixgen.model import GitLockEntry, GivenLock, HexLockEntry, Project
 from nixgen.readers.hex_tarball import HexPackage
 from nixgen.resolve.cargo import cargo_lock_path, nif_packages
@@ -68,8 +68,8 @@ class MixGitNeed:
     def what(self) -> str:
         return self.entry.name
 
-    def fetch(self, fetchers: Fetchers) -> Record:
-        return fetch_mix_git(fetchers.checkouts, self.entry)
+    def fetch(self, fetchers: Fetchers) -> tuple[Known, ...]:
+        return (fetch_mix_git(fetchers.checkouts, self.entry),)
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,10 @@ class CargoGitNeed:
     def what(self) -> str:
         return self.url
 
-    def fetch(self, fetchers: Fetchers) -> Record:
+    def fetch(self, fetchers: Fetchers) -> tuple[Known, ...]:
         # Submodules and LFS, as crane fetches (docs/UPSTREAM.md U-CRANE-GIT-FETCH).
         hash_ = fetchers.prefetcher.prefetch_git(self.url, self.rev, submodules=True, lfs=True)
-        return CargoGitSource(self.url, self.rev, hash_)
+        return (CargoGitSource(self.url, self.rev, hash_),)
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,9 @@ class HexNeed:
     def what(self) -> str:
         return f"{self.entry.package} {self.entry.version}"
 
-    def fetch(self, fetchers: Fetchers) -> Record:
+    def fetch(self, fetchers: Fetchers) -> tuple[Known, ...]:
         sha256 = fetchers.hex_hasher(self.entry.package, self.entry.version)
-        return HexSource(self.entry.name, self.entry.version, self.entry.package, sha256)
+        return (HexSource(self.entry.name, self.entry.version, self.entry.package, sha256),)
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,7 @@ def fetch_sources(
         for n, need in enumerate(needed, start=done + 1):
             if progress is not None:
                 progress(n, done + len(needed), need.what)
-            found = need.fetch(fetchers)
-            fetched.extend(found if isinstance(found, tuple) else (found,))
+            fetched.extend(need.fetch(fetchers))
         known = known.adding(fetched)
         done += len(needed)
     return known
