@@ -154,6 +154,36 @@ def test_module_generates_cookie_without_cookie_file(tmp_path: Path, real_lib: P
     assert 'cookie="$STATE_DIRECTORY/cookie"' in script and "base32" in script
 
 
+def test_cookie_scripts_run_with_bash(tmp_path: Path, real_lib: Path) -> None:
+    """The unit's two scripts, as evaluated, run by this machine's bash and coreutils (store
+    paths of the mock's coreutils dropped, so PATH finds the real ones): the first start writes
+    a 0600 cookie once; the wrapper exports the credential's cookie, else the state one."""
+    module, service = generated("example", tmp_path)
+    result = evaluate(real_lib, module, service, f"{{ services.{service}.enable = true; }}")
+    scripts = {
+        name: re.sub(r"/nix/store/[^/\s]+/bin/", "", nix_string_attr(result["references"],
+                                                                        f"-{name}.drv", "text"))
+        for name in ("generate-cookie", "with-cookie")
+    }  # fmt: skip
+    state, credentials = tmp_path / "state", tmp_path / "credentials"
+    state.mkdir()
+    credentials.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "STATE_DIRECTORY": str(state)}
+    cookie = state / "cookie"
+    subprocess.run(["bash", "-c", scripts["generate-cookie"]], env=env, check=True)
+    first = cookie.read_text(encoding="utf-8")
+    subprocess.run(["bash", "-c", scripts["generate-cookie"]], env=env, check=True)  # kept
+    assert cookie.read_text(encoding="utf-8") == first and re.fullmatch(r"[A-Z2-7=]{56}", first)
+    assert cookie.stat().st_mode & 0o777 == 0o600
+    wrapped = ["bash", "-c", scripts["with-cookie"], "with-cookie", "printenv", "RELEASE_COOKIE"]
+    run = subprocess.run(wrapped, env=env, capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == first
+    (credentials / "cookie").write_text("from-credential", encoding="utf-8")
+    env["CREDENTIALS_DIRECTORY"] = str(credentials)
+    run = subprocess.run(wrapped, env=env, capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "from-credential"
+
+
 def nix_string_attr(drvs: list[str], suffix: str, attr: str) -> str:
     [drv] = [d for d in drvs if d.endswith(suffix)]
     proc = subprocess.run(
