@@ -19,8 +19,9 @@ runs (its text up to the next `${`, the code inside up to the next comment, stri
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import chain
 
 _WORD_EXTRA = "_'-.:/+?@~<>"
@@ -53,7 +54,7 @@ _CLOSED_TOKEN = (
     f"|''{_INDENTED_TEXT.pattern}''"
 )
 _CLOSED_TOKENS = re.compile(f"(?:{_CODE_CHARS}|{_CLOSED_TOKEN})*+")
-_SPLIT_TOKENS = re.compile(f"({_CLOSED_TOKEN})")
+_TOKEN = re.compile(_CLOSED_TOKEN)
 
 
 def _wordish(char: str) -> bool:
@@ -187,12 +188,31 @@ _PLACEHOLDERS = range(0x10000, 0x10040)
 def normal_form(text: str) -> str:
     """`text` (Nix) without what a formatter may change; equal for `text` and `nix fmt`'s
     output of it."""
+    return "".join(normal_pieces(text))
+
+
+def normal_digest(text: str) -> str:
+    """The sha256 (hex) of `normal_form(text)`, which is never held whole: a generated file's
+    checksum costs memory in proportion to a batch of tokens, not to the file."""
+    digest = hashlib.sha256()
+    for piece in normal_pieces(text):
+        digest.update(piece.encode("utf-8"))
+    return digest.hexdigest()
+
+
+# Tokens (comments, strings) whose code is normalised at once: bounds the memory of a long text.
+_BATCH = 4096
+
+
+def normal_pieces(text: str, batch: int = _BATCH) -> Iterator[str]:
+    """`normal_form(text)` in consecutive pieces, each about `batch` tokens long."""
     placeholder = _placeholder(text)
     if placeholder is None:
         normaliser = _Normaliser(text)
         normaliser.code()
-        return "".join(normaliser.out)
-    return _normal_form(text, placeholder)
+        yield "".join(normaliser.out)
+    else:
+        yield from _normal_form(text, placeholder, batch)
 
 
 def _placeholder(text: str) -> str | None:
@@ -202,26 +222,41 @@ def _placeholder(text: str) -> str | None:
     return next((char for char in map(chr, _PLACEHOLDERS) if char not in text), None)
 
 
-def _normal_form(text: str, placeholder: str) -> str:
-    """The whitespace of all code outside interpolations at once: in `code`, the text with each
-    other token (comment, string) as `placeholder` between characters that stand for its edges;
-    their normal forms in `others`."""
+def _normal_form(text: str, placeholder: str, batch: int) -> Iterator[str]:
+    """The whitespace of the code outside interpolations, `batch` tokens at a time: in `code`,
+    the text with each other token (comment, string) as `placeholder` between characters that
+    stand for its edges; their normal forms in `others`. A batch ends after a token's stand-in,
+    whose last character (never whitespace) leads the next batch's code, so that the whitespace
+    after it is read as in one pass over the whole text."""
     stand_in = {first: before + placeholder + after for first, (before, after) in _EDGES.items()}
+    split = re.compile(f"[a;]{re.escape(placeholder)}[a;]")
     code: list[str] = []
     others: list[str] = []
+    lead = ""  # the character before this batch's code (the last of the previous batch)
+
+    def flush() -> str:
+        nonlocal lead, code, others
+        spaced = _SPACE.sub(" ", _DROPPED_SPACE.sub("", lead + "".join(code)))[len(lead) :]
+        pieces = split.split(spaced)
+        normal = "".join(chain.from_iterable(zip(pieces, others, strict=False))) + pieces[-1]
+        lead, code, others = spaced[-1:], [], []
+        return normal
+
     at = 0
     while True:
         end = _CLOSED_TOKENS.match(text, at).end()  # type: ignore[union-attr]  # matches ""
-        parts = _SPLIT_TOKENS.split(text[at:end])  # code, token, code, …, code
-        code.append(parts[0])
-        for token, run in zip(parts[1::2], parts[2::2], strict=True):
-            others.append(_NORMAL[token[0]](token))
-            code += (stand_in[token[0]], run)
+        for token in _TOKEN.finditer(text, at, end):  # code, token, code, …, code
+            code += (text[at : token.start()], stand_in[text[token.start()]])
+            others.append(_NORMAL[text[token.start()]](token[0]))
+            at = token.end()
+            if len(others) >= batch:
+                yield flush()
+        code.append(text[at:end])
         if end == len(text):
             break
         normal, at = _Normaliser(text, end).quoted()  # ends where its interpolations do
         others.append(normal)
         code.append(stand_in[text[end]])
-    spaced = _SPACE.sub(" ", _DROPPED_SPACE.sub("", "".join(code)))
-    pieces = re.split(f"[a;]{re.escape(placeholder)}[a;]", spaced)
-    return "".join(chain.from_iterable(zip(pieces, others, strict=False))) + pieces[-1]
+        if len(others) >= batch:
+            yield flush()
+    yield flush()

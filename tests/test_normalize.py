@@ -7,6 +7,7 @@ the characters that matter and on random token soups.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import sys
@@ -19,7 +20,7 @@ from support.env import FIXTURES
 from support.nixfmt import nixfmt_like
 
 from nixgen import normalize
-from nixgen.normalize import normal_form
+from nixgen.normalize import normal_digest, normal_form, normal_pieces
 from nixgen.write import inspect
 
 # The oracle: nixgen/normalize.py as it was before the regex reader (commit 15eb9b7).
@@ -136,7 +137,13 @@ def oracle(text: str) -> str:
 
 
 def assert_same(text: str) -> None:
-    assert normal_form(text) == oracle(text), repr(text)
+    """The normal form is the oracle's, whole and read in batches of 1 and 2 tokens (each batch
+    boundary a point where whitespace must be read as in one pass)."""
+    expected = oracle(text)
+    assert normal_form(text) == expected, repr(text)
+    for batch in (1, 2):
+        assert "".join(normal_pieces(text, batch)) == expected, (batch, repr(text))
+    assert normal_digest(text) == hashlib.sha256(expected.encode()).hexdigest()
 
 
 @cache
