@@ -116,7 +116,7 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     from nixgen.fetch.records import load_known
     from nixgen.resolve.project import load_project
     from nixgen.settings import load_settings
-    from nixgen.show import nif_dep_reports, show_json, show_text, sys_report
+    from nixgen.show import nif_dep_reports, show_json_pieces, show_text, sys_report
 
     settings = load_settings(path)
     env = mix_env or (settings.mix_env if settings else "prod")
@@ -125,9 +125,11 @@ def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     deps = deps_reports(project, known, env=env)
     native = sys_report(project)
     nif_deps = nif_dep_reports(project, known, dict(settings.nif_sources) if settings else {})
-    render = show_json if as_json else show_text
-    text = render(project, deps, native, nif_deps)
-    click.echo(text, nl=False)
+    if as_json:  # written as it is encoded
+        for piece in show_json_pieces(project, deps, native, nif_deps):
+            click.echo(piece, nl=False)
+    else:
+        click.echo(show_text(project, deps, native, nif_deps), nl=False)
 
 
 nif_dep_lock_option = click.option(

@@ -29,7 +29,7 @@ def _cut_lines(text: str) -> str:
     return "\n".join(shorten(line, LINE_LIMIT) for line in text.split("\n"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per lock entry and more
 class Position:
     """A place in a project file; `path` is relative to the project root where possible."""
 

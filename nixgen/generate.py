@@ -86,9 +86,13 @@ def generate(
     }
     for crate in nifs.dep_crates:  # the Cargo.lock copies, read by nix/nifs.nix
         outputs[crate.lock] = (True, partial(str, crate.lock_text))
-    texts = {path: (ours, text()) for path, (ours, text) in outputs.items()}
-    generated = {p: with_header(text, files.REGENERATE) for p, (o, text) in texts.items() if o}
-    created = {path: text for path, (ours, text) in texts.items() if not ours}
+    generated: dict[str, str] = {}
+    created: dict[str, str] = {}
+    for path, (ours, render_text) in outputs.items():  # one body at a time: deps.nix is large
+        if ours:
+            generated[path] = with_header(render_text(), files.REGENERATE)
+        else:
+            created[path] = render_text()
     notes = (*(skipped.note() for skipped in project.skipped), *nifs_warnings(nifs),
              *assets.notes, *glue.notes, *deps.closure.notes, *_version_note(top))  # fmt: skip
     lockfiles = tuple(sorted({n.cargo_lock for n in project.nifs if n.cargo_lock}))

@@ -25,7 +25,7 @@ class Dynamic:
 # --------------------------------------------------------------------------- mix.lock
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one or more per lock entry
 class LockDep:
     """One edge of a hex lock entry: `{:name, "~> 1.0", [hex: :pkg, repo: "hexpm", ...]}`."""
 
@@ -36,7 +36,7 @@ class LockDep:
     optional: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one or more per lock entry
 class HexLockEntry:
     name: str  # the lock key = OTP app name
     package: str  # hex package name (differs for aliased packages)
@@ -49,7 +49,7 @@ class HexLockEntry:
     where: Position
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one or more per lock entry
 class GitLockEntry:
     name: str
     url: str

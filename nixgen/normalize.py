@@ -191,11 +191,12 @@ def normal_form(text: str) -> str:
     return "".join(normal_pieces(text))
 
 
-def normal_digest(text: str) -> str:
-    """The sha256 (hex) of `normal_form(text)`, which is never held whole: a generated file's
-    checksum costs memory in proportion to a batch of tokens, not to the file."""
+def normal_digest(text: str, start: int = 0) -> str:
+    """The sha256 (hex) of `normal_form(text[start:])`, which is never held whole (nor is that
+    slice): a generated file's checksum costs memory in proportion to a batch of tokens, not to
+    the file."""
     digest = hashlib.sha256()
-    for piece in normal_pieces(text):
+    for piece in normal_pieces(text, start=start):
         digest.update(piece.encode("utf-8"))
     return digest.hexdigest()
 
@@ -204,15 +205,15 @@ def normal_digest(text: str) -> str:
 _BATCH = 4096
 
 
-def normal_pieces(text: str, batch: int = _BATCH) -> Iterator[str]:
-    """`normal_form(text)` in consecutive pieces, each about `batch` tokens long."""
+def normal_pieces(text: str, batch: int = _BATCH, start: int = 0) -> Iterator[str]:
+    """`normal_form(text[start:])` in consecutive pieces, each about `batch` tokens long."""
     placeholder = _placeholder(text)
     if placeholder is None:
-        normaliser = _Normaliser(text)
+        normaliser = _Normaliser(text, start)
         normaliser.code()
         yield "".join(normaliser.out)
     else:
-        yield from _normal_form(text, placeholder, batch)
+        yield from _normal_form(text, placeholder, batch, start)
 
 
 def _placeholder(text: str) -> str | None:
@@ -222,7 +223,7 @@ def _placeholder(text: str) -> str | None:
     return next((char for char in map(chr, _PLACEHOLDERS) if char not in text), None)
 
 
-def _normal_form(text: str, placeholder: str, batch: int) -> Iterator[str]:
+def _normal_form(text: str, placeholder: str, batch: int, start: int) -> Iterator[str]:
     """The whitespace of the code outside interpolations, `batch` tokens at a time: in `code`,
     the text with each other token (comment, string) as `placeholder` between characters that
     stand for its edges; their normal forms in `others`. A batch ends after a token's stand-in,
@@ -242,7 +243,7 @@ def _normal_form(text: str, placeholder: str, batch: int) -> Iterator[str]:
         lead, code, others = spaced[-1:], [], []
         return normal
 
-    at = 0
+    at = start
     while True:
         end = _CLOSED_TOKENS.match(text, at).end()  # type: ignore[union-attr]  # matches ""
         for token in _TOKEN.finditer(text, at, end):  # code, token, code, …, code

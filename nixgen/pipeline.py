@@ -180,6 +180,7 @@ def _plan(
         progress,
     )
     output = generate(project, settings, known, lambda path: read_existing(root, path))
+    del project, known  # freed before the old files are read: a large lock's model is megabytes
     notes = (*output.notes, *_unused_lock_copies(root, output.generated))
     for note in notes:
         if on_note is not None:

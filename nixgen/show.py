@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -25,15 +26,25 @@ JSON_FORMAT = 1
 def to_jsonable(value: Any) -> Any:
     """Dataclasses become objects tagged with their kind, Dynamic values say so, positions are
     `path:line:col` strings; everything else is plain JSON."""
+    if isinstance(value, tuple | list):
+        return [to_jsonable(v) for v in value]
+    one = _jsonable_one(value)
+    if one is value:
+        return value
+    return {k: to_jsonable(v) for k, v in one.items()} if isinstance(one, dict) else one
+
+
+def _jsonable_one(value: Any) -> Any:
+    """`to_jsonable` one level deep (what is inside stays as it is), for the JSON encoder's
+    `default`: a value is converted when the encoder gets to it, so a large project is never
+    held twice (as its model and as a document)."""
     if isinstance(value, Position):
         return str(value)
     if isinstance(value, Dynamic):
         return {"dynamic": value.source, "at": str(value.where), "reason": value.reason}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return {"kind": _snake(type(value).__name__), **fields}
-    if isinstance(value, tuple | list):
-        return [to_jsonable(v) for v in value]
     return value
 
 
@@ -96,16 +107,42 @@ def show_json(
     native: NativeReport = (),
     nif_deps: tuple[NifDepReport, ...] = (),
 ) -> str:
+    return "".join(show_json_pieces(project, deps, native, nif_deps))
+
+
+def show_json_pieces(
+    project: Project,
+    deps: tuple[DepsReport, ...] = (),
+    native: NativeReport = (),
+    nif_deps: tuple[NifDepReport, ...] = (),
+) -> Iterator[str]:
+    """`show --json`'s document in consecutive pieces of about 64 KiB: encoded as it is
+    written, never held whole (it is several times the size of mix.lock)."""
     document = {
         "format": JSON_FORMAT,
-        "project": to_jsonable(project),
-        "deps": to_jsonable(deps),
+        "project": project,
+        "deps": deps,
         "native": [_native_json(crate, needs) for crate, needs in native],
-        "nif_deps": to_jsonable(nif_deps),
+        "nif_deps": nif_deps,
     }
-    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    # json escapes C0 controls itself; DEL, C1 and bidi overrides become \\u escapes too, so
-    # the document reads back the same and shows no terminal codes.
+    encoder = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False, default=_jsonable_one)
+    batch: list[str] = []
+    size = 0
+    for piece in itertools.chain(encoder.iterencode(document), "\n"):
+        batch.append(piece)
+        size += len(piece)
+        if size >= _PIECE:
+            yield _json_safe("".join(batch))
+            batch, size = [], 0
+    yield _json_safe("".join(batch))
+
+
+_PIECE = 1 << 16
+
+
+def _json_safe(text: str) -> str:
+    """json escapes C0 controls itself; DEL, C1 and bidi overrides become \\u escapes too, so
+    the document reads back the same and shows no terminal codes."""
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

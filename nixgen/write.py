@@ -75,14 +75,30 @@ def inspect(text: str | None) -> Ownership:
     if text is None:
         return Ownership("absent")
     crlf = "\r\n" in text
-    lines = text.replace("\r\n", "\n").split("\n", HEADER_LINES)
-    header = _HEADER.match(lines[0])
-    match = _CHECKSUM.fullmatch(lines[2]) if len(lines) > HEADER_LINES else None
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    start = _body_start(text)
+    lines = text[:start].split("\n") if start is not None else []
+    header = _HEADER.match(lines[0]) if lines else None
+    match = _CHECKSUM.fullmatch(lines[2]) if lines else None
     if header is None or match is None:
         return Ownership("foreign")
-    body = lines[HEADER_LINES]
-    fits = match["digest"] in (body_checksum(body), _exact_checksum(body))
+    assert start is not None
+    # the body is read where it is in `text`, not copied (a deps.nix can be megabytes)
+    fits = match["digest"] == normal_digest(text, start) or match["digest"] == _exact_checksum(
+        text[start:]
+    )
     return Ownership("generated" if fits else "edited", header["version"], crlf)
+
+
+def _body_start(text: str) -> int | None:
+    """Where the line after the header's `HEADER_LINES` lines starts; None without them."""
+    at = 0
+    for _ in range(HEADER_LINES):
+        at = text.find("\n", at) + 1
+        if at == 0:
+            return None
+    return at
 
 
 def generated_body(text: str) -> str | None:

@@ -143,7 +143,12 @@ def assert_same(text: str) -> None:
     assert normal_form(text) == expected, repr(text)
     for batch in (1, 2):
         assert "".join(normal_pieces(text, batch)) == expected, (batch, repr(text))
+        # read from an offset, as a generated file's body is: what is before it does not count
+        prefix = 'x "${y}" # z\n'
+        got = "".join(normal_pieces(prefix + text, batch, start=len(prefix)))
+        assert got == expected, (batch, repr(text))
     assert normal_digest(text) == hashlib.sha256(expected.encode()).hexdigest()
+    assert normal_digest("a\n" + text, 2) == hashlib.sha256(expected.encode()).hexdigest()
 
 
 @cache

@@ -3,6 +3,7 @@ escaped by one of the filters here."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from functools import cache
@@ -268,5 +269,11 @@ def _indent(lines: list[str], pad: str) -> list[str]:
 
 
 def render(template: str, **context: Any) -> str:
-    """Render `template`; output ends with exactly one newline."""
-    return environment().get_template(template).render(**context).rstrip("\n") + "\n"
+    """Render `template`; output ends with exactly one newline. Written piece by piece into
+    one buffer: jinja2's `render` keeps every piece of a long file in a list until it joins
+    them, which doubles what a large deps.nix costs."""
+    out = io.StringIO()
+    for piece in environment().get_template(template).generate(**context):
+        out.write(piece)
+    text = out.getvalue()
+    return text if text.endswith("\n") and not text.endswith("\n\n") else text.rstrip("\n") + "\n"

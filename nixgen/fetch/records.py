@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast, get_args
@@ -281,15 +281,26 @@ def source_root(entry: GitLockEntry) -> str | None:
 
 def load_known(root: Path) -> KnownSources:
     """The sources recorded in the generated files of a previous run (none if absent), and the
-    unedited Cargo.lock copies of NIF dependencies those name."""
-    records = [r for path in (DEPS_FILE, NIFS_FILE) for r in _load_records(root, path)]
+    unedited Cargo.lock copies of NIF dependencies those name. Records are taken one at a time:
+    a large deps.nix has one per dependency, most of which (hex packages whose checksum is in
+    mix.lock) KnownSources does not keep."""
+    nif_deps: list[NifDepRecord] = []
+
+    def recorded() -> Iterator[Record]:
+        for path in (DEPS_FILE, NIFS_FILE):
+            for record in _load_records(root, path):
+                if isinstance(record, NifDepRecord):
+                    nif_deps.append(record)
+                yield record
+
+    known = KnownSources(recorded())
     locks = [
         lock
-        for r in records if isinstance(r, NifDepRecord)
+        for r in nif_deps
         for c in r.crates if c.cargo_lock
         if (lock := _nif_lock(root, nif_lock_path(r.name, c.dir))) is not None
     ]  # fmt: skip
-    return KnownSources([*records, *locks])
+    return known.adding(locks)
 
 
 def _nif_lock(root: Path, path: str) -> NifLock | None:
@@ -300,11 +311,11 @@ def _nif_lock(root: Path, path: str) -> NifLock | None:
     return None if body is None else NifLock(body)
 
 
-def _load_records(root: Path, path: str) -> tuple[Record, ...]:
+def _load_records(root: Path, path: str) -> Iterator[Record]:
     target = root / path
     if not (target.is_file() or is_special(target)) or target.resolve() != root.resolve() / path:
-        return ()  # a link is refused by the writer, without reading what it points to
-    return read_records(read_text_lenient(root, Path(path)), path)
+        return iter(())  # a link is refused by the writer, without reading what it points to
+    return iter_records(read_text_lenient(root, Path(path)), path)
 
 
 def read_records(text: str, path: str = DEPS_FILE) -> tuple[Record, ...]:
@@ -312,18 +323,20 @@ def read_records(text: str, path: str = DEPS_FILE) -> tuple[Record, ...]:
 
     A damaged record is an error rather than skipped: nixgen would otherwise fetch again
     silently, or carry a wrong value into the next file."""
-    found: list[Record] = []
+    return tuple(iter_records(text, path))
+
+
+def iter_records(text: str, path: str = DEPS_FILE) -> Iterator[Record]:
+    """`read_records`, one record at a time (the error when the reading gets to it)."""
     line, counted = 1, 0  # lines counted from the previous record on: linear in the file
     for match in _LINE.finditer(text):
         line += text.count("\n", counted, match.start())
         counted = match.start()
         where = Position(path, line, 1)
         if match["hex"] is not None:
-            found.append(_legacy_hex(match["hex"], where))
+            yield _legacy_hex(match["hex"], where)
         else:
-            data = _json_object(match["json"], where)
-            found.append(_record(data, match["tag"], where))
-    return tuple(found)
+            yield _record(_json_object(match["json"], where), match["tag"], where)
 
 
 def _json_object(text: str, where: Position) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from sys import intern  # names and versions recur in every entry that depends on them
 
 from nixgen.emit.render import check_store_name
 from nixgen.errors import InputError, NixgenError
@@ -168,13 +169,13 @@ def _hex(source: Source, key: str, value: ETuple, node: Node) -> HexLockEntry:
     if len(manager_names) != len(managers):
         raise _shape_error(source, key, node, "build managers must be atoms")
     return HexLockEntry(
-        name=key,
-        package=str(atom_or_str(package)),
-        version=str(version),
+        name=intern(key),
+        package=intern(str(atom_or_str(package))),
+        version=intern(str(version)),
         inner_checksum=str(inner),
-        managers=manager_names,
+        managers=tuple(map(intern, manager_names)),
         deps=_lock_deps(source, key, deps, node),
-        repo=str(repo),
+        repo=intern(str(repo)),
         outer_checksum=str(outer[0]) if outer else None,
         where=where,
     )
@@ -194,10 +195,10 @@ def _lock_deps(source: Source, key: str, deps: Term, node: Node) -> tuple[LockDe
             raise _shape_error(source, key, node, f"dependency {name.name!r} is malformed")
         result.append(
             LockDep(
-                name=name.name,
-                requirement=requirement,
-                package=atom_or_str(keyword_get(pairs, "hex")) or name.name,
-                repo=str(keyword_get(pairs, "repo", "hexpm")),
+                name=intern(name.name),
+                requirement=None if requirement is None else intern(requirement),
+                package=intern(atom_or_str(keyword_get(pairs, "hex")) or name.name),
+                repo=intern(str(keyword_get(pairs, "repo", "hexpm"))),
                 optional=keyword_get(pairs, "optional", False) is True,
             )
         )
