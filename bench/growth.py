@@ -1,11 +1,12 @@
 """How nixgen's time and memory grow with mix.lock: synthetic locks of 1,000 to 20,000 entries.
 
-For each size the benchmark writes a synthetic project (bench/synthetic.py), runs `init` once,
-then times `show --json`, `update`, `check` and `deps` (median of N runs, interleaved). It reports
-the time per lock entry at each size as a ratio to the time per entry at the smallest size
-(target: at most 1.5 at 20,000), both for wall time and for CPU time (user + system of the
-child, steadier on a loaded machine), and each command's peak memory (the child's max RSS) as a
-multiple of the input size (mix.lock + mix.exs bytes). No absolute time is the result: `python
+For each size the benchmark writes a synthetic project (tests/support/synthetic.py), runs
+`init` once, then times `show --json`, `update`, `check` and `deps` (median of N runs,
+interleaved). It reports the time per lock entry at each size as a ratio to the time per entry
+at the smallest size (target: at most 1.5 at 20,000), both for wall time and for CPU time (user
++ system of the child, steadier on a loaded machine), and each command's peak memory (the
+child's own peak resident memory, read by tests/support/peak_memory.py) as a multiple of the
+input size (mix.lock + mix.exs bytes). No absolute time is the result: `python
 -c pass` is measured in the same run and every median is also printed as a multiple of it.
 Commands run with bytecode caches, as in bench.py (`child_environment`). Usage:
 
@@ -24,9 +25,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from synthetic import write_project
+from bench import REPO, child_environment
 
-from bench import child_environment
+sys.path.insert(0, str(REPO / "tests"))
+from support.synthetic import write_project  # the tests' synthetic projects
 
 COMMANDS = ("show --json", "update", "check", "deps")
 
@@ -38,8 +40,10 @@ class Sample:
     max_rss_kib: int
 
 
-def run_once(command: list[str], env: dict[str, str]) -> Sample:
-    """One run of `command`: wall time, the child's CPU time and its peak RSS (wait4)."""
+def run_once(command: list[str], env: dict[str, str], peak_file: Path | None = None) -> Sample:
+    """One run of `command`: wall time, the child's CPU time (wait4) and its peak memory: what
+    the child wrote to `peak_file` (tests/support/peak_memory.py), else wait4's ru_maxrss,
+    which on Linux includes this process's own peak (see there)."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -47,7 +51,11 @@ def run_once(command: list[str], env: dict[str, str]) -> Sample:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):  # check exits 1 when something would change
         raise SystemExit(f"{' '.join(command)} exited {proc.returncode}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+    peak = usage.ru_maxrss
+    if peak_file is not None and peak_file.is_file():
+        peak = int(peak_file.read_text(encoding="ascii"))
+        peak_file.unlink()
+    return Sample(wall, usage.ru_utime + usage.ru_stime, peak)
 
 
 def median_sample(samples: list[Sample]) -> Sample:
@@ -58,8 +66,15 @@ def median_sample(samples: list[Sample]) -> Sample:
     )
 
 
-def nixgen_command(name: str, project: Path) -> list[str]:
-    return [sys.executable, "-m", "nixgen", "-q", *name.split(), str(project)]
+PEAK_MEMORY = REPO / "tests" / "support" / "peak_memory.py"
+
+
+def nixgen_command(name: str, project: Path, peak_file: Path | None = None) -> list[str]:
+    """`python -m nixgen -q NAME PROJECT`; run by peak_memory.py (the same, and its peak
+    memory written to `peak_file`) when one is given."""
+    if peak_file is None:
+        return [sys.executable, "-m", "nixgen", "-q", *name.split(), str(project)]
+    return [sys.executable, str(PEAK_MEMORY), str(peak_file), "-q", *name.split(), str(project)]
 
 
 def prepare(workdir: Path, entries: int, env: dict[str, str]) -> tuple[Path, int]:
@@ -89,7 +104,9 @@ def measure(
             baseline.append(run_once([sys.executable, "-c", "pass"], env))
             for n in sizes:
                 for name in COMMANDS:
-                    samples[n, name].append(run_once(nixgen_command(name, projects[n]), env))
+                    peak = Path(tmp) / "peak"
+                    command = nixgen_command(name, projects[n], peak)
+                    samples[n, name].append(run_once(command, env, peak))
     medians = {key: median_sample(values) for key, values in samples.items()}
     return median_sample(baseline), medians, inputs
 

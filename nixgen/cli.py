@@ -44,6 +44,20 @@ def project_options(func: F) -> F:
     return func
 
 
+def reads_project(func: F) -> F:
+    """A command that reads the project at its `path`: for a large one, memory is prepared
+    first (nixgen.memory)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from nixgen.memory import prepare_for
+
+        prepare_for(kwargs["path"])
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def reports_errors(func: F) -> F:
     """Turn nixgen's errors into a message on stderr and exit code 2 (no traceback)."""
 
@@ -110,6 +124,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 @project_options
 @click.option("--json", "as_json", is_flag=True, help="Print the model as stable JSON.")
 @reports_errors
+@reads_project
 def show(path: Path, mix_env: str | None, as_json: bool) -> None:
     """Print what nixgen reads from the project at PATH (default: .)."""
     from nixgen.emit.deps import deps_reports
@@ -174,6 +189,7 @@ nif_dep_lock_option = click.option(
     help="Also write a CI workflow (once; yours afterwards): github → .github/workflows/nix.yml.",
 )
 @reports_errors
+@reads_project
 def init(
     path: Path,
     mix_env: str | None,
@@ -267,6 +283,7 @@ def say_kept(out: Console, changes: list[Change]) -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would change as a diff; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite generated files edited by hand.")
 @reports_errors
+@reads_project
 def update(path: Path, nif_dep_locks: tuple[str, ...], dry_run: bool, force: bool) -> None:
     """Regenerate the generated files from mix.lock, Cargo.lock and nixgen.toml."""
     from nixgen.pipeline import plan_update, summarize
@@ -308,6 +325,7 @@ def update(path: Path, nif_dep_locks: tuple[str, ...], dry_run: bool, force: boo
     help="With -o: overwrite a file nixgen did not write (kept in FILE.orig).",
 )
 @reports_errors
+@reads_project
 def deps(
     path: Path, mix_env: str | None, all_entries: bool, output: Path | None, force: bool
 ) -> None:
@@ -338,6 +356,7 @@ def deps(
     "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
 )
 @reports_errors
+@reads_project
 def check(path: Path) -> None:
     """Exit 0 if the generated files are what `update` would write, else 1 with a diff."""
     from nixgen.pipeline import out_of_date, plan_update

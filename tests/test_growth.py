@@ -1,16 +1,14 @@
 """Work per lock entry stays constant: lookups by name use an index, and the benchmark's
-synthetic locks (bench/synthetic.py) are what nixgen reads. Nothing here is timed; the
+synthetic locks (tests/support/synthetic.py) are what nixgen reads. Nothing here is timed; the
 growth itself is measured by `python bench/bench.py --growth`."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 from click.testing import CliRunner
-from support.env import REPO
+from support.synthetic import write_project
 
 from nixgen.cli import main
 from nixgen.errors import Position
@@ -51,16 +49,8 @@ def test_lookups_by_name_do_not_scan_the_entries() -> None:
     assert CountingEntries.iterations <= 1
 
 
-def synthetic() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("synthetic", REPO / "bench" / "synthetic.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_benchmarks_synthetic_lock_is_read_whole(tmp_path: Path) -> None:
-    root = synthetic().write_project(tmp_path / "p", 300)
+    root = write_project(tmp_path / "p", 300)
     lock = read_mix_lock(root, root / "mix.lock")
     assert len(lock.entries) == 300
     assert all(isinstance(e, HexLockEntry) for e in lock.entries)
@@ -82,7 +72,7 @@ def test_reading_the_lock_keeps_no_python_node_per_tree_node(tmp_path: Path) -> 
     from nixgen.readers.elixir import parse_file
     from nixgen.readers.mix_lock import lock_from_source
 
-    root = synthetic().write_project(tmp_path / "p", 1000)
+    root = write_project(tmp_path / "p", 1000)
     source = parse_file(root, root / "mix.lock")
     tracemalloc.start()
     try:
@@ -101,7 +91,7 @@ def test_reading_a_large_lock_allocates_little_beyond_what_it_keeps(tmp_path: Pa
     kept, reading holds the text and, briefly, its bytes: about 3x the input."""
     import tracemalloc
 
-    root = synthetic().write_project(tmp_path / "p", 2000)
+    root = write_project(tmp_path / "p", 2000)
     size = (root / "mix.lock").stat().st_size
     tracemalloc.start()
     try:

@@ -58,9 +58,9 @@ def lock_text(path: Path) -> str:
 
 
 def synthetic_text(tmp_path: Path, entries: int) -> str:
-    from test_growth import synthetic
+    from support.synthetic import write_project
 
-    root = synthetic().write_project(tmp_path / "p", entries)
+    root = write_project(tmp_path / "p", entries)
     return lock_text(root / "mix.lock")
 
 
