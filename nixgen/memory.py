@@ -17,9 +17,7 @@ from pathlib import Path
 
 # mix.lock from which the threshold is set: smaller projects do not pay for importing ctypes.
 LARGE_LOCK = 1 << 20
-# glibc malloc/malloc.h: `#define M_TRIM_THRESHOLD -1`, `#define M_MMAP_THRESHOLD -3`; 128 KiB
-# is glibc's default for both (the adjustment sets the trim threshold to twice the other).
-_M_TRIM_THRESHOLD = -1
+# glibc malloc/malloc.h: `#define M_MMAP_THRESHOLD -3`; 128 KiB is glibc's default threshold.
 _M_MMAP_THRESHOLD = -3
 _THRESHOLD = 128 * 1024
 
