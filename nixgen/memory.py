@@ -41,9 +41,7 @@ def _set_mmap_threshold(size: int) -> bool:
     try:
         libc = ctypes.CDLL(None)
         if not hasattr(libc, "gnu_get_libc_version"):
-            return False  # not glibc: musl's mallopt does nothing, others have none
-        return all(
-            libc.mallopt(option, size) == 1 for option in (_M_MMAP_THRESHOLD, _M_TRIM_THRESHOLD)
-        )
+            return False  # not glibc: musl and others have no mallopt
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, size) == 1)
     except (OSError, AttributeError):
         return False
