@@ -44,9 +44,43 @@ class Generated:
     lockfiles: tuple[str, ...] = field(default=())
 
 
+# Every file nixgen writes, as its render function of its plan; True: nixgen's (rewritten, with
+# the header), False: the user's, written once.
+Outputs = dict[str, tuple[bool, Callable[[], str]]]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Every file planned, not yet rendered. It holds the plans, not the project: a caller that
+    drops the project before `render` frees its model (megabytes for a large mix.lock) before
+    the largest texts are made."""
+
+    outputs: Outputs
+    created: dict[str, str]  # by the Elixir glue
+    edited: dict[str, str]
+    notes: tuple[str, ...]
+    lockfiles: tuple[str, ...]
+
+    def render(self) -> Generated:
+        generated: dict[str, str] = {}
+        created: dict[str, str] = {}
+        for path, (ours, render_text) in self.outputs.items():  # one body at a time
+            if ours:
+                generated[path] = with_header(render_text(), files.REGENERATE)
+            else:
+                created[path] = render_text()
+        return Generated(generated, created | self.created, self.edited, self.notes, self.lockfiles)
+
+
 def generate(
     project: Project, settings: Settings, known: KnownSources, read: ReadFile
 ) -> Generated:
+    return plan_outputs(project, settings, known, read).render()
+
+
+def plan_outputs(
+    project: Project, settings: Settings, known: KnownSources, read: ReadFile
+) -> Planned:
     request = deps_request(project, settings)
     top = request.top
     deps = plan_deps(request, known)
@@ -72,9 +106,7 @@ def generate(
         # The config directory is created by this run: plan deps.nix for the state after the
         # writes, so that `check` right after `init` agrees.
         deps = replace(deps, app_config=config.rsplit("/", 1)[0])
-    # Every file nixgen writes, as its render function of its plan; True: nixgen's (rewritten,
-    # with the header), False: the user's, written once.
-    outputs: dict[str, tuple[bool, Callable[[], str]]] = {
+    outputs: Outputs = {
         files.FLAKE_FILE: (True, partial(_flake, top, settings)),
         files.RELEASE_FILE: (True, partial(render_release, release)),
         files.DEPS_FILE: (True, partial(render_deps, deps)),
@@ -86,17 +118,10 @@ def generate(
     }
     for crate in nifs.dep_crates:  # the Cargo.lock copies, read by nix/nifs.nix
         outputs[crate.lock] = (True, partial(str, crate.lock_text))
-    generated: dict[str, str] = {}
-    created: dict[str, str] = {}
-    for path, (ours, render_text) in outputs.items():  # one body at a time: deps.nix is large
-        if ours:
-            generated[path] = with_header(render_text(), files.REGENERATE)
-        else:
-            created[path] = render_text()
     notes = (*(skipped.note() for skipped in project.skipped), *nifs_warnings(nifs),
              *assets.notes, *glue.notes, *deps.closure.notes, *_version_note(top))  # fmt: skip
     lockfiles = tuple(sorted({n.cargo_lock for n in project.nifs if n.cargo_lock}))
-    return Generated(generated, created | glue.created, glue.edited, notes, lockfiles)
+    return Planned(outputs, glue.created, glue.edited, notes, lockfiles)
 
 
 def _assets(top: MixProject, included: tuple[str, ...], config: str, read: ReadFile) -> AssetsPlan:

@@ -18,7 +18,7 @@ from nixgen.constants import (
     SETTINGS_FILE,
     Libc,
 )
-from nixgen.emit.deps import plan_deps, render_deps
+from nixgen.emit.deps import DepsPlan, plan_deps, render_deps
 from nixgen.errors import InputError, Position
 from nixgen.fetch.cargo import generate_lockfiles
 from nixgen.fetch.gateway import SubprocessRunner
@@ -32,7 +32,7 @@ from nixgen.fetch.records import (
     read_records,
 )
 from nixgen.fetch.stage import Fetchers, Progress, default_fetchers, fetch_sources
-from nixgen.generate import generate
+from nixgen.generate import plan_outputs
 from nixgen.model import GivenLock, Project
 from nixgen.resolve.project import DepsRequest, check_root, deps_request, load_project
 from nixgen.settings import Settings, check_mix_env, load_settings, updated_text
@@ -179,8 +179,9 @@ def _plan(
         fetchers or default_fetchers(),
         progress,
     )
-    output = generate(project, settings, known, lambda path: read_existing(root, path))
-    del project, known  # freed before the old files are read: a large lock's model is megabytes
+    planned = plan_outputs(project, settings, known, lambda path: read_existing(root, path))
+    del project, known  # the model is freed before the largest texts are rendered and read
+    output = planned.render()
     notes = (*output.notes, *_unused_lock_copies(root, output.generated))
     for note in notes:
         if on_note is not None:
@@ -235,11 +236,21 @@ def deps_file(
     )
     request = replace(deps_request(project, settings), all_entries=options.all_entries)
     known = load_known(root).adding(_output_records(options.output))
-    text, notes = deps_text(request, known, fetchers or default_fetchers(), progress, options)
-    for note in notes:
+    plan = deps_plan(request, known, fetchers or default_fetchers(), progress)
+    del project, request, known  # the model is freed before the file is rendered
+    for note in plan.closure.notes:
         if on_note is not None:
             on_note(note)
-    return text
+    return with_header(render_deps(plan), options.command())
+
+
+def deps_plan(
+    request: DepsRequest, known: KnownSources, fetchers: Fetchers, progress: Progress | None
+) -> DepsPlan:
+    """The plan of the deps file of `request`. No `appConfigPath` (as mix2nix): where the file
+    lands is not known, pass it in `overrides`."""
+    known = fetch_sources(request.project, request, known, fetchers, progress, crates=False)
+    return replace(plan_deps(request, known), app_config=None)
 
 
 def deps_text(
@@ -249,10 +260,8 @@ def deps_text(
     progress: Progress | None,
     options: DepsOptions,
 ) -> tuple[str, tuple[str, ...]]:
-    """The deps file of `request` with nixgen's header, and the closure's notes. No
-    `appConfigPath` (as mix2nix): where the file lands is not known, pass it in `overrides`."""
-    known = fetch_sources(request.project, request, known, fetchers, progress, crates=False)
-    plan = replace(plan_deps(request, known), app_config=None)
+    """The deps file of `request` with nixgen's header, and the closure's notes."""
+    plan = deps_plan(request, known, fetchers, progress)
     return with_header(render_deps(plan), options.command()), plan.closure.notes
 
 

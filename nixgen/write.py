@@ -148,6 +148,8 @@ def plan_changes(
 
 def _plan_generated(root: Path, path: str, new: str, force: bool) -> Change:
     check_target(root, path)
+    if _holds_exactly(root / path, new):  # the usual case, found without a second copy
+        return Change(path, "unchanged", new, new, owner=inspect(new))
     old = read_existing(root, path)
     owner = inspect(old)
     if old == new or (
@@ -166,6 +168,23 @@ def _plan_generated(root: Path, path: str, new: str, force: bool) -> Change:
         action: Action = "update" if force else "refuse"
         return Change(path, action, old, new, why, owner, keep_orig=force)
     return Change(path, "create" if old is None else "update", old, new, owner=owner)
+
+
+def _holds_exactly(target: Path, text: str) -> bool:
+    """Whether `target` is a regular file holding exactly `text` in UTF-8, compared a block at a
+    time: a large generated file found unchanged is never held twice (as its text and bytes)."""
+    block = 1 << 20
+    try:
+        if not stat.S_ISREG(os.lstat(target).st_mode):
+            return False
+        with open(target, "rb") as handle:
+            for at in range(0, len(text), block):
+                expected = text[at : at + block].encode("utf-8")
+                if handle.read(len(expected)) != expected:
+                    return False
+            return handle.read(1) == b""
+    except (OSError, UnicodeEncodeError):  # a text no file can hold: read_existing decides
+        return False
 
 
 def read_existing(root: Path, path: str) -> str | None:

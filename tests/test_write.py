@@ -348,3 +348,41 @@ def test_a_generated_path_that_is_a_symlink_is_refused(
     assert result.stderr.startswith(f"nixgen: {refused}: is a symbolic link"), result.stderr
     assert SECRET not in result.output and "elsewhere" not in result.output
     assert tree(project) == before
+
+
+def _plan(root: Path, new: str) -> write.Change:
+    return write.plan_changes(root, {"nix/deps.nix": new}, {}, {}, force=False)[0]
+
+
+def test_an_unchanged_file_is_compared_without_reading_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory: a generated file found byte for byte as nixgen would write it is compared a
+    block at a time (blocks of 1 MiB; this one spans three), never read as a text beside the new
+    one; anything else is read and inspected as before."""
+    body = "".join(f"  # dep {i} é\n  dep_{i} = {{ }};\n" for i in range(80_000)) + "}\n"
+    new = with_header("{\n" + body, "nixgen update")
+    assert len(new.encode()) > 2 << 20
+    (tmp_path / "nix").mkdir()
+    target = tmp_path / "nix" / "deps.nix"
+    target.write_text(new, encoding="utf-8")
+    read = write.read_existing
+    monkeypatch.setattr(write, "read_existing", lambda *a: pytest.fail("read whole"))
+    change = _plan(tmp_path, new)
+    assert (change.action, change.owner) == ("unchanged", inspect(new))
+    assert change.old is change.new is new
+    monkeypatch.setattr(write, "read_existing", read)
+    for on_disk in (
+        new,
+        new.replace("\n", "\r\n"),  # line ends changed
+        new[:-1],  # cut short (by a newline: the same but for layout)
+        new[:-2],  # cut short
+        new + "\n",  # longer
+        new.replace("dep_79999", "dep_79998"),  # a byte differs in the last block
+    ):
+        target.write_bytes(on_disk.encode())
+        fast = _plan(tmp_path, new)
+        with monkeypatch.context() as patch:
+            patch.setattr(write, "_holds_exactly", lambda *a: False)
+            assert fast == _plan(tmp_path, new)  # what reading the file whole finds
+        assert fast.old == on_disk

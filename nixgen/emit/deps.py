@@ -73,7 +73,7 @@ class NifStaging:
         return self.source == "build"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per lock entry in the closure
 class HexPackage:
     kind: ClassVar[str] = "hex"
     name: str
