@@ -5,7 +5,7 @@ the one on disk) and frees each when done with it. glibc serves a block of 128 K
 mapping of its own, returned to the system when freed; but the first time it frees one, it raises
 that threshold to the block's size (up to 32 MiB), so from then on blocks of that size come from
 the heap, where a freed one stays part of the process while anything above it lives
-(docs/UPSTREAM.md U-GLIBC-MMAP-THRESHOLD). For a 7.6 MB mix.lock that adds ~8 MB to the peak.
+(docs/UPSTREAM.md U-GLIBC-MMAP-THRESHOLD). For a 7.6 MB mix.lock that added ~7 MB to the peak.
 Setting the threshold explicitly turns the adjustment off; nixgen does so when mix.lock is large
 enough for it to matter, and only on glibc (elsewhere nothing happens).
 """
