@@ -393,8 +393,14 @@ def _hex(
     check_store_name(entry.name, "the dependency name", entry.where)
     check_store_name(entry.version, f"the version of {entry.name!r}", entry.where)
     return HexPackage(
-        entry.name, entry.package, entry.version, sha256.lower(), builder, deps, prefetched
+        entry.name, entry.package, entry.version, _lower(sha256), builder, deps, prefetched
     )
+
+
+def _lower(text: str) -> str:
+    """`text` in lower case; the same string when it already is (one per lock entry)."""
+    lower = text.lower()
+    return text if lower == text else lower
 
 
 def _old_entry_hash(entry: HexLockEntry, known: KnownSources) -> str:

@@ -56,10 +56,16 @@ def lock_from_source(source: Source) -> MixLock:
     return _lock(source.path, ((source, k, v) for k, v in _entries(source, content)))
 
 
+# One object per distinct dependency edge of a lock (`{:jason, "~> 1.0", [...]}` recurs in many
+# entries); frozen, so shared.
+Shared = dict[LockDep, LockDep]
+
+
 def _lock(path: str, nodes: Iterable[EntryNodes]) -> MixLock:
     entries: dict[str, LockEntry] = {}
+    shared: Shared = {}
     for source, key_node, value_node in nodes:
-        entry = _entry(source, key_node, value_node)
+        entry = _entry(source, key_node, value_node, shared)
         if entry.name in entries:
             raise InputError(f"duplicate lock entry {entry.name!r}", source.pos(key_node), _HINT)
         entries[entry.name] = entry
@@ -129,14 +135,14 @@ def _field(node: Node, name: str) -> Node:
     return value
 
 
-def _entry(source: Source, key_node: Node, value_node: Node) -> LockEntry:
+def _entry(source: Source, key_node: Node, value_node: Node, shared: Shared) -> LockEntry:
     ev = Evaluator(source)
     key = ev.eval(key_node) if key_node.type == "string" else keyword_text(source, key_node)
     value = ev.eval(value_node)
     if not isinstance(key, str) or not key:
         raise InputError("lock entry key is not a string", source.pos(key_node), _HINT)
     if isinstance(value, ETuple) and value.items and value.items[0] == Atom("hex"):
-        return _hex(source, key, value, value_node)
+        return _hex(source, key, value, value_node, shared)
     if isinstance(value, ETuple) and value.items and value.items[0] == Atom("git"):
         return _git(source, key, value, value_node)
     raise InputError(
@@ -150,7 +156,7 @@ def _shape_error(source: Source, key: str, node: Node, what: str) -> InputError:
     return InputError(f"lock entry {key!r}: {what}", source.pos(node), _HINT)
 
 
-def _hex(source: Source, key: str, value: ETuple, node: Node) -> HexLockEntry:
+def _hex(source: Source, key: str, value: ETuple, node: Node, shared: Shared) -> HexLockEntry:
     items = value.items
     if len(items) not in (7, 8):
         raise _shape_error(
@@ -174,14 +180,16 @@ def _hex(source: Source, key: str, value: ETuple, node: Node) -> HexLockEntry:
         version=intern(str(version)),
         inner_checksum=str(inner),
         managers=tuple(map(intern, manager_names)),
-        deps=_lock_deps(source, key, deps, node),
+        deps=_lock_deps(source, key, deps, node, shared),
         repo=intern(str(repo)),
         outer_checksum=str(outer[0]) if outer else None,
         where=where,
     )
 
 
-def _lock_deps(source: Source, key: str, deps: Term, node: Node) -> tuple[LockDep, ...]:
+def _lock_deps(
+    source: Source, key: str, deps: Term, node: Node, shared: Shared
+) -> tuple[LockDep, ...]:
     if not isinstance(deps, list):
         raise _shape_error(source, key, node, "dependency list is not a list")
     result = []
@@ -193,15 +201,14 @@ def _lock_deps(source: Source, key: str, deps: Term, node: Node) -> tuple[LockDe
         pairs = keyword_pairs(options)
         if pairs is None or not (requirement is None or isinstance(requirement, str)):
             raise _shape_error(source, key, node, f"dependency {name.name!r} is malformed")
-        result.append(
-            LockDep(
-                name=intern(name.name),
-                requirement=None if requirement is None else intern(requirement),
-                package=intern(atom_or_str(keyword_get(pairs, "hex")) or name.name),
-                repo=intern(str(keyword_get(pairs, "repo", "hexpm"))),
-                optional=keyword_get(pairs, "optional", False) is True,
-            )
+        dep_value = LockDep(
+            name=intern(name.name),
+            requirement=None if requirement is None else intern(requirement),
+            package=intern(atom_or_str(keyword_get(pairs, "hex")) or name.name),
+            repo=intern(str(keyword_get(pairs, "repo", "hexpm"))),
+            optional=keyword_get(pairs, "optional", False) is True,
         )
+        result.append(shared.setdefault(dep_value, dep_value))
     return tuple(result)
 
 
