@@ -241,7 +241,7 @@ def deps_file(
     for note in plan.closure.notes:
         if on_note is not None:
             on_note(note)
-    return with_header(render_deps(plan), options.command())
+    return deps_text(plan, options)
 
 
 def deps_plan(
@@ -253,16 +253,9 @@ def deps_plan(
     return replace(plan_deps(request, known), app_config=None)
 
 
-def deps_text(
-    request: DepsRequest,
-    known: KnownSources,
-    fetchers: Fetchers,
-    progress: Progress | None,
-    options: DepsOptions,
-) -> tuple[str, tuple[str, ...]]:
-    """The deps file of `request` with nixgen's header, and the closure's notes."""
-    plan = deps_plan(request, known, fetchers, progress)
-    return with_header(render_deps(plan), options.command()), plan.closure.notes
+def deps_text(plan: DepsPlan, options: DepsOptions) -> str:
+    """The deps file of `plan`, with the header that names the command writing it again."""
+    return with_header(render_deps(plan), options.command())
 
 
 def _output_records(output: Path | None) -> tuple[Record, ...]:

@@ -23,20 +23,10 @@ from nixgen.resolve.syscrates import SysNeeds, sys_needs
 JSON_FORMAT = 1
 
 
-def to_jsonable(value: Any) -> Any:
-    """Dataclasses become objects tagged with their kind, Dynamic values say so, positions are
-    `path:line:col` strings; everything else is plain JSON."""
-    if isinstance(value, tuple | list):
-        return [to_jsonable(v) for v in value]
-    one = _jsonable_one(value)
-    if one is value:
-        return value
-    return {k: to_jsonable(v) for k, v in one.items()} if isinstance(one, dict) else one
-
-
 def _jsonable_one(value: Any) -> Any:
-    """`to_jsonable` one level deep (what is inside stays as it is), for the JSON encoder's
-    `default`: a value is converted when the encoder gets to it, so a large project is never
+    """The JSON encoder's `default`: dataclasses become objects tagged with their kind, Dynamic
+    values say so, positions are `path:line:col` strings; one level deep (what is inside stays
+    as it is): a value is converted when the encoder gets to it, so a large project is never
     held twice (as its model and as a document)."""
     if isinstance(value, Position):
         return str(value)
@@ -101,15 +91,6 @@ def _nif_source(record: NifDepRecord | None, asked: NifSource | None) -> str:
     return "upstream" if choose_source(record, asked, systems) == "precompiled" else "build"
 
 
-def show_json(
-    project: Project,
-    deps: tuple[DepsReport, ...] = (),
-    native: NativeReport = (),
-    nif_deps: tuple[NifDepReport, ...] = (),
-) -> str:
-    return "".join(show_json_pieces(project, deps, native, nif_deps))
-
-
 def show_json_pieces(
     project: Project,
     deps: tuple[DepsReport, ...] = (),
@@ -154,7 +135,7 @@ def _native_json(crate: str, needs: SysNeeds) -> dict[str, Any]:
         "crate": crate,
         "native_build_inputs": list(needs.native),
         "build_inputs": list(needs.libs),
-        "env": {name: to_jsonable(value) for name, value in needs.env},
+        "env": dict(needs.env),  # values converted by the encoder (_jsonable_one)
         "unknown_sys": list(needs.unknown),
     }
 

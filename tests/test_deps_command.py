@@ -21,7 +21,7 @@ from support.nixeval import nix_eval_json
 
 from nixgen.cli import main
 from nixgen.fetch.records import GitSourceInfo, HexSource, KnownSources, read_records
-from nixgen.pipeline import DepsOptions, deps_file, deps_text
+from nixgen.pipeline import DepsOptions, deps_file, deps_plan, deps_text
 from nixgen.resolve.project import load_project
 from nixgen.write import inspect
 
@@ -185,7 +185,8 @@ def test_corpus_lock_evaluates_the_mix2nix_way(lock: str, tmp_path: Path) -> Non
     repo = CORPUS / lock.split("/", 1)[0]
     directory, project, top = depseval.project_for_lock(repo, CORPUS / lock)
     request = depseval.pinned_request(project, top)
-    text, _ = deps_text(request, KnownSources(), fake_fetchers(project), None, DepsOptions())
+    plan = deps_plan(request, KnownSources(), fake_fetchers(project), None)
+    text = deps_text(plan, DepsOptions())
     drv_paths = mix2nix_eval(directory, text, tmp_path)
     assert isinstance(drv_paths, dict)
     assert set(drv_paths) == names(text)
